@@ -1,0 +1,406 @@
+package io.deisa.bridge;
+
+import io.deisa.bridge.comm.Communicator;
+import io.deisa.bridge.comm.TcpCommunicator;
+import io.deisa.bridge.internal.ChunkBufferPool;
+import io.deisa.bridge.internal.DataEndpoint;
+import io.deisa.bridge.internal.HeadClient;
+import io.deisa.bridge.internal.OutboundItem;
+import io.deisa.wire.ArrayDeclaration;
+import io.deisa.wire.Registration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The simulation side of deisa: one bridge per rank shares that rank's chunks of distributed arrays
+ * with the analytics job, timestep by timestep.
+ *
+ * <pre>{@code
+ * Map<String, ArrayMetadata> arrays = Map.of("temperature", ArrayMetadata.builder()
+ *     .chunkShape(64, 64).chunksPerDim(2, 2).chunkPosition(rank / 2, rank % 2)
+ *     .dtype(DType.FLOAT64).build());
+ * SystemMetadata sys = SystemMetadata.builder().worldSize(4)
+ *     .masterAddress("127.0.0.1").masterPort(29500).build();
+ * try (Bridge bridge = new Bridge(rank, arrays, sys)) {
+ *     for (long t = 0; t < steps; t++) {
+ *         solver.step();
+ *         bridge.send("temperature", solver.localField(), t);
+ *     }
+ *     bridge.close(steps - 1);
+ * }
+ * }</pre>
+ *
+ * <p>Chunks are row-major (C order) and flattened. {@code send} copies the chunk into a buffer
+ * bounded in bytes (system property {@code deisa.bridge.buffer-bytes} or environment variable
+ * {@code DEISA_BRIDGE_BUFFER_BYTES}, default 256 MiB) and returns; it blocks while that buffer is
+ * full, which is how a slow analytics side slows the simulation down instead of flooding it.
+ *
+ * <p>A bridge is used from one simulation thread. This class loads no Flink class.
+ */
+public final class Bridge implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+
+    /** System property bounding the bytes of chunks a bridge buffers. */
+    public static final String BUFFER_BYTES_PROPERTY = "deisa.bridge.buffer-bytes";
+    /** Environment variable bounding the bytes of chunks a bridge buffers. */
+    public static final String BUFFER_BYTES_ENV = "DEISA_BRIDGE_BUFFER_BYTES";
+    /** Default bound of the bytes of chunks a bridge buffers. */
+    public static final long DEFAULT_BUFFER_BYTES = 256L << 20;
+
+    private final int bridgeId;
+    private final SystemMetadata systemMetadata;
+    private final Map<String, SharedArray> arrays = new LinkedHashMap<>();
+    private final AtomicReference<DeisaException> failure = new AtomicReference<>();
+    private final Communicator comm;
+    private final boolean ownsComm;
+    private ChunkBufferPool pool;
+    private DataEndpoint data;
+    private HeadClient head;
+    private long nextSequence;
+    private long lastTimestep = Long.MIN_VALUE;
+    private volatile boolean runClosed;
+    private boolean released;
+
+    /** One declared array and what this bridge already sent of it. */
+    private static final class SharedArray {
+        final int id;
+        final String name;
+        final ArrayMetadata metadata;
+        final int byteSize;
+        long lastTimestep = Long.MIN_VALUE;
+
+        SharedArray(int id, String name, ArrayMetadata metadata) {
+            this.id = id;
+            this.name = name;
+            this.metadata = metadata;
+            this.byteSize = (int) metadata.chunkByteSize();
+        }
+    }
+
+    /**
+     * Creates a bridge with the default {@link TcpCommunicator} built from {@code systemMetadata}.
+     *
+     * @see #Bridge(int, Map, SystemMetadata, Communicator)
+     */
+    public Bridge(int bridgeId, Map<String, ArrayMetadata> arraysMetadata, SystemMetadata systemMetadata) {
+        this(bridgeId, arraysMetadata, systemMetadata, null);
+    }
+
+    /**
+     * Creates a bridge: validates the metadata, joins the communicator (the default {@link
+     * TcpCommunicator} when {@code comm} is null), connects to the analytics head (retrying until
+     * {@link SystemMetadata#connectTimeout()}), registers its arrays and waits in a barrier. When it
+     * returns, the analytics job runs and every bridge of the world has registered.
+     *
+     * @throws IllegalArgumentException for invalid local arguments
+     * @throws ContractError when the metadata is inconsistent with other bridges
+     * @throws DeisaTimeoutException when the head is not reachable in time
+     * @throws io.deisa.bridge.comm.RendezvousException when the default communicator's rendezvous
+     *     times out
+     */
+    public Bridge(
+            int bridgeId,
+            Map<String, ArrayMetadata> arraysMetadata,
+            SystemMetadata systemMetadata,
+            Communicator comm) {
+        if (systemMetadata == null) {
+            throw new IllegalArgumentException("systemMetadata is required");
+        }
+        int worldSize = systemMetadata.worldSize();
+        if (bridgeId < 0 || bridgeId >= worldSize) {
+            throw new IllegalArgumentException(
+                    "bridgeId " + bridgeId + " is outside [0, " + worldSize + ") for world size " + worldSize);
+        }
+        if (arraysMetadata == null || arraysMetadata.isEmpty()) {
+            throw new IllegalArgumentException("Bridge " + bridgeId + " declares no array: arraysMetadata is empty");
+        }
+        List<ArrayDeclaration> declarations = new ArrayList<>();
+        for (Map.Entry<String, ArrayMetadata> entry : arraysMetadata.entrySet()) {
+            String name = entry.getKey();
+            if (name == null || name.isBlank() || entry.getValue() == null) {
+                throw new IllegalArgumentException(
+                        "Bridge " + bridgeId + ": array name '" + name + "' must be non-blank with non-null metadata");
+            }
+            arrays.put(name, new SharedArray(declarations.size(), name, entry.getValue()));
+            declarations.add(new ArrayDeclaration(name, entry.getValue()));
+        }
+        this.bridgeId = bridgeId;
+        this.systemMetadata = systemMetadata;
+        this.ownsComm = comm == null;
+        this.comm = ownsComm ? defaultCommunicator(bridgeId, systemMetadata) : comm;
+        if (this.comm.rank() != bridgeId || this.comm.worldSize() != worldSize) {
+            throw new IllegalArgumentException(
+                    "Communicator has rank " + this.comm.rank() + " of " + this.comm.worldSize()
+                            + " but the bridge id is " + bridgeId + " of world size " + worldSize);
+        }
+        try {
+            connect(declarations);
+        } catch (RuntimeException e) {
+            releaseResources();
+            throw e;
+        }
+    }
+
+    private static Communicator defaultCommunicator(int bridgeId, SystemMetadata sys) {
+        if (!sys.hasMaster()) {
+            throw new IllegalArgumentException(
+                    "SystemMetadata needs masterAddress and masterPort when no Communicator is given");
+        }
+        return TcpCommunicator.connect(
+                sys.worldSize(), bridgeId, sys.masterAddress(), sys.masterPort(), sys.connectTimeout());
+    }
+
+    private void connect(List<ArrayDeclaration> declarations) {
+        Duration timeout = systemMetadata.connectTimeout();
+        pool = new ChunkBufferPool(bufferBytes());
+        try {
+            data = new DataEndpoint(bridgeId, declarations, pool, this::fail);
+        } catch (IOException e) {
+            throw new DeisaException("Bridge " + bridgeId + " could not open its data endpoint: " + e.getMessage(), e);
+        }
+        head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), timeout);
+        head.register(
+                new Registration(
+                        bridgeId, systemMetadata.worldSize(), head.localAddress().getHostAddress(),
+                        data.port(), hostName(), declarations),
+                timeout);
+        head.startListening(this::fail);
+        comm.barrier();
+        LOG.info("Bridge {} of {} registered at {} (data port {})",
+                bridgeId, systemMetadata.worldSize(), systemMetadata.head(), data.port());
+    }
+
+    private static long bufferBytes() {
+        String value = System.getProperty(BUFFER_BYTES_PROPERTY, System.getenv(BUFFER_BYTES_ENV));
+        if (value == null || value.isBlank()) {
+            return DEFAULT_BUFFER_BYTES;
+        }
+        try {
+            long bytes = Long.parseLong(value.trim());
+            if (bytes > 0) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                BUFFER_BYTES_PROPERTY + " / " + BUFFER_BYTES_ENV + " must be a positive number of bytes, got '" + value + "'");
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** This bridge's id, equal to its communicator rank. */
+    public int bridgeId() {
+        return bridgeId;
+    }
+
+    /** Shares a {@link DType#FLOAT64} chunk. */
+    public void send(String arrayName, double[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.FLOAT64), "double[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.asDoubleBuffer().put(chunk));
+    }
+
+    /** Shares a {@link DType#FLOAT32} chunk. */
+    public void send(String arrayName, float[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.FLOAT32), "float[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.asFloatBuffer().put(chunk));
+    }
+
+    /** Shares an {@link DType#INT64} or {@link DType#UINT64} chunk. */
+    public void send(String arrayName, long[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.INT64, DType.UINT64), "long[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.asLongBuffer().put(chunk));
+    }
+
+    /** Shares an {@link DType#INT32} or {@link DType#UINT32} chunk. */
+    public void send(String arrayName, int[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.INT32, DType.UINT32), "int[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.asIntBuffer().put(chunk));
+    }
+
+    /** Shares an {@link DType#INT16} or {@link DType#UINT16} chunk. */
+    public void send(String arrayName, short[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.INT16, DType.UINT16), "short[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.asShortBuffer().put(chunk));
+    }
+
+    /** Shares an {@link DType#INT8} or {@link DType#UINT8} chunk. */
+    public void send(String arrayName, byte[] chunk, long timestep) {
+        send(arrayName, timestep, EnumSet.of(DType.INT8, DType.UINT8), "byte[]", chunk == null ? -1 : chunk.length,
+                buffer -> buffer.put(chunk));
+    }
+
+    /**
+     * Shares a chunk given as raw little-endian bytes of the declared dtype, from the buffer's
+     * position to its limit (the buffer itself is not modified).
+     */
+    public void send(String arrayName, ByteBuffer chunk, long timestep) {
+        SharedArray array = arrays.get(arrayName);
+        int elementSize = array == null ? 1 : array.metadata.dtype().byteSize();
+        int remaining = chunk == null ? -1 : chunk.remaining();
+        int elements = remaining % elementSize == 0 ? remaining / elementSize : -1;
+        send(arrayName, timestep, EnumSet.allOf(DType.class), "ByteBuffer of " + remaining + " bytes", elements,
+                buffer -> buffer.put(chunk.duplicate()));
+    }
+
+    private void send(
+            String arrayName, long timestep, Set<DType> accepted, String given, int length,
+            Consumer<ByteBuffer> fill) {
+        SharedArray array = checkSend(arrayName, timestep, accepted, given, length);
+        ByteBuffer buffer;
+        try {
+            buffer = pool.acquire(array.byteSize, failure::get);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting to send array '"
+                    + arrayName + "' at timestep " + timestep, e);
+        }
+        fill.accept(buffer);
+        // Typed views (asDoubleBuffer...) do not move the buffer's position: the pooled buffer holds
+        // exactly one chunk, so the whole capacity is the chunk.
+        buffer.clear();
+        array.lastTimestep = timestep;
+        lastTimestep = timestep;
+        data.enqueue(new OutboundItem.Chunk(array.id, nextSequence++, timestep, buffer));
+    }
+
+    private SharedArray checkSend(String arrayName, long timestep, Set<DType> accepted, String given, int length) {
+        String what = "Bridge " + bridgeId + " cannot send array '" + arrayName + "' at timestep " + timestep + ": ";
+        if (released || runClosed) {
+            throw new ContractError(what + "the bridge is closed");
+        }
+        throwIfFailed();
+        SharedArray array = arrays.get(arrayName);
+        if (array == null) {
+            throw new ContractError(what + "the array was not declared (declared arrays: " + arrays.keySet() + ")");
+        }
+        DType dtype = array.metadata.dtype();
+        if (!accepted.contains(dtype)) {
+            throw new ContractError(what + "the array is declared as " + dtype.numpyName() + " but a " + given
+                    + " was given");
+        }
+        if (length < 0) {
+            throw new ContractError(what + (given.startsWith("ByteBuffer") ? "a " + given
+                    + " is not a whole number of " + dtype.numpyName() + " elements" : "the chunk is null"));
+        }
+        if (length != array.metadata.chunkElementCount()) {
+            throw new ContractError(what + "the chunk has " + length + " elements but the declared chunk shape "
+                    + java.util.Arrays.toString(array.metadata.chunkShape()) + " holds "
+                    + array.metadata.chunkElementCount());
+        }
+        if (timestep < lastTimestep) {
+            throw new ContractError(what + "timestep " + timestep + " is lower than timestep " + lastTimestep
+                    + " sent earlier (timesteps of a bridge must not decrease)");
+        }
+        if (timestep == array.lastTimestep) {
+            throw new ContractError(what + "this bridge already sent that array at that timestep");
+        }
+        return array;
+    }
+
+    private void throwIfFailed() {
+        DeisaException error = failure.get();
+        if (error != null) {
+            throw new DeisaException(error.getMessage(), error);
+        }
+    }
+
+    private void fail(DeisaException error) {
+        if (runClosed && error.getMessage() != null && error.getMessage().contains("lost its connection")) {
+            return;
+        }
+        if (failure.compareAndSet(null, error)) {
+            LOG.error("Bridge {}: {}", bridgeId, error.getMessage());
+        }
+        if (pool != null) {
+            pool.wakeUp();
+        }
+    }
+
+    /**
+     * Collective: ends the run at {@code timestep}. Starts with a barrier; then every bridge tells the
+     * analytics that it finished (bridge 0's notice ends the simulation) and waits until the analytics received
+     * all its chunks. Analytics finish the pending callbacks and the job ends.
+     *
+     * @return {@code timestep}
+     * @throws ContractError when the bridge is already closed
+     * @throws DeisaException when the analytics job failed
+     */
+    public long close(long timestep) {
+        if (released || runClosed) {
+            throw new ContractError("Bridge " + bridgeId + " cannot close the run at timestep " + timestep
+                    + ": the bridge is already closed");
+        }
+        throwIfFailed();
+        comm.barrier();
+        try {
+            head.sendClose(timestep);
+            data.finish(nextSequence, timestep, failure::get);
+        } catch (IOException e) {
+            throw new DeisaException("Bridge " + bridgeId + " could not tell the analytics head that the run ended: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeisaException("Bridge " + bridgeId + " was interrupted while closing the run", e);
+        }
+        runClosed = true;
+        LOG.info("Bridge {} closed the run at timestep {} after {} chunks (blocked {} ms on back-pressure)",
+                bridgeId, timestep, nextSequence, pool.blockedNanos() / 1_000_000);
+        return timestep;
+    }
+
+    /**
+     * Releases sockets and threads. When {@link #close(long)} was never called, the analytics are
+     * told that this bridge left abnormally, so the job fails with a message naming it instead of
+     * waiting forever.
+     */
+    @Override
+    public void close() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (!runClosed && head != null) {
+            try {
+                head.sendAbort("bridge " + bridgeId + " was closed without close(timestep) after "
+                        + nextSequence + " chunks");
+            } catch (IOException e) {
+                LOG.debug("Bridge {}: could not report abnormal close", bridgeId, e);
+            }
+        }
+        releaseResources();
+    }
+
+    private void releaseResources() {
+        if (head != null) {
+            head.close();
+        }
+        if (data != null) {
+            data.close();
+        }
+        if (ownsComm) {
+            comm.close();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.deisa.bridge.internal;
+
+import io.deisa.bridge.DeisaException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Direct buffers for chunks waiting to be sent, bounded in bytes: {@link #acquire} blocks
+ * <em>before</em> allocating when the bound would be exceeded, which is how a bridge applies
+ * back-pressure to the simulation. Released buffers are reused for chunks of the same size.
+ *
+ * <p>One chunk larger than the whole bound is still accepted when nothing else is held, so that a
+ * single huge chunk cannot deadlock the bridge.
+ */
+public final class ChunkBufferPool {
+    private final long maxBytes;
+    private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
+    private long allocatedBytes;
+    private long freeBytes;
+    private long blockedNanos;
+
+    /** A pool that holds at most {@code maxBytes} of buffers (in use or free). */
+    public ChunkBufferPool(long maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("buffer bound must be positive, got " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * A cleared little-endian buffer of exactly {@code size} bytes; waits while the bound is
+     * reached.
+     *
+     * @param failure checked while waiting; a non-null value aborts the wait with that exception
+     */
+    public synchronized ByteBuffer acquire(int size, Supplier<DeisaException> failure)
+            throws InterruptedException {
+        long start = 0;
+        while (true) {
+            DeisaException error = failure.get();
+            if (error != null) {
+                throw error;
+            }
+            ArrayDeque<ByteBuffer> sameSize = free.get(size);
+            if (sameSize != null && !sameSize.isEmpty()) {
+                freeBytes -= size;
+                return sameSize.pop().clear();
+            }
+            if (allocatedBytes - freeBytes == 0 || allocatedBytes + size - freeBytes <= maxBytes) {
+                dropFreeBuffersUntil(maxBytes - size);
+                allocatedBytes += size;
+                return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            if (start == 0) {
+                start = System.nanoTime();
+            }
+            wait(100);
+            blockedNanos += System.nanoTime() - start;
+            start = System.nanoTime();
+        }
+    }
+
+    private void dropFreeBuffersUntil(long target) {
+        var lists = free.values().iterator();
+        while (allocatedBytes > target && lists.hasNext()) {
+            ArrayDeque<ByteBuffer> list = lists.next();
+            while (allocatedBytes > target && !list.isEmpty()) {
+                int capacity = list.pop().capacity();
+                allocatedBytes -= capacity;
+                freeBytes -= capacity;
+            }
+        }
+    }
+
+    /** Returns a buffer obtained from {@link #acquire} for reuse. */
+    public synchronized void release(ByteBuffer buffer) {
+        free.computeIfAbsent(buffer.capacity(), k -> new ArrayDeque<>()).push(buffer);
+        freeBytes += buffer.capacity();
+        notifyAll();
+    }
+
+    /** Wakes waiters so that they re-check their failure supplier. */
+    public synchronized void wakeUp() {
+        notifyAll();
+    }
+
+    /** Bytes held by buffers in use (not yet sent). */
+    public synchronized long bytesInUse() {
+        return allocatedBytes - freeBytes;
+    }
+
+    /** Total time callers of {@link #acquire} spent waiting for room, in nanoseconds. */
+    public synchronized long blockedNanos() {
+        return blockedNanos;
+    }
+}

@@ -1,0 +1,197 @@
+package io.deisa.bridge.internal;
+
+import io.deisa.bridge.ContractError;
+import io.deisa.bridge.DeisaException;
+import io.deisa.bridge.DeisaTimeoutException;
+import io.deisa.wire.Frame;
+import io.deisa.wire.FrameIO;
+import io.deisa.wire.PayloadWriter;
+import io.deisa.wire.Protocol;
+import io.deisa.wire.Registration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * A bridge's control connection to the analytics head: connects (retrying, since the simulation and
+ * the analytics may start in either order), registers, then listens for the head's notices.
+ */
+public final class HeadClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HeadClient.class);
+
+    private final int bridgeId;
+    private final String head;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private volatile boolean closing;
+
+    private HeadClient(int bridgeId, String head, Socket socket) throws IOException {
+        this.bridgeId = bridgeId;
+        this.head = head;
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /**
+     * Connects to the head at {@code host:port}, retrying until {@code timeout} has passed.
+     *
+     * @throws DeisaTimeoutException naming the head and the timeout when it stays unreachable
+     */
+    public static HeadClient connect(int bridgeId, String host, int port, Duration timeout) {
+        String head = host + ":" + port;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long backoffMillis = 20;
+        IOException last = null;
+        while (true) {
+            Socket socket = new Socket();
+            try {
+                long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                socket.connect(new InetSocketAddress(host, port), (int) Math.min(leftMillis, 5_000));
+                socket.setTcpNoDelay(true);
+                HeadClient client = new HeadClient(bridgeId, head, socket);
+                FrameIO.sendHello(client.out, Protocol.CHANNEL_CONTROL);
+                return client;
+            } catch (IOException e) {
+                last = e;
+                closeQuietly(socket);
+            }
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0) {
+                throw new DeisaTimeoutException(
+                        "Bridge " + bridgeId + " could not reach the analytics head at " + head
+                                + " within the connect timeout of " + timeout + " (last error: " + last
+                                + "). Is the analytics job running, and is DEISA_HEAD / SystemMetadata.head right?",
+                        last);
+            }
+            sleepQuietly(Math.min(backoffMillis, leftNanos / 1_000_000 + 1));
+            backoffMillis = Math.min(backoffMillis * 2, 500);
+        }
+    }
+
+    /** The local address of this connection: the interface the analytics can reach us on. */
+    public InetAddress localAddress() {
+        return socket.getLocalAddress();
+    }
+
+    /**
+     * Registers the bridge and waits until every bridge of the world has registered.
+     *
+     * @throws ContractError when the head rejects the metadata
+     * @throws DeisaTimeoutException when the world is not complete within {@code timeout}
+     */
+    public void register(Registration registration, Duration timeout) {
+        try {
+            FrameIO.write(out, Protocol.REGISTER, registration.encode());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "analytics head at " + head);
+            while (true) {
+                long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (leftMillis <= 0) {
+                    throw new SocketTimeoutException();
+                }
+                socket.setSoTimeout((int) Math.min(leftMillis, Integer.MAX_VALUE));
+                Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+                switch (frame.type()) {
+                    case Protocol.REGISTERED:
+                        socket.setSoTimeout(0);
+                        return;
+                    case Protocol.REJECTED:
+                        throw new ContractError(FrameIO.errorReason(frame));
+                    case Protocol.JOB_FAILED:
+                    case Protocol.ERROR:
+                        throw new DeisaException(
+                                "The analytics head at " + head + " refused bridge " + bridgeId + ": "
+                                        + FrameIO.errorReason(frame));
+                    default:
+                        throw new DeisaException(
+                                "Unexpected " + frame.name() + " frame from the analytics head at " + head);
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new DeisaTimeoutException(
+                    "Bridge " + bridgeId + " registered at " + head + " but not every bridge of world size "
+                            + registration.worldSize() + " registered within the connect timeout of " + timeout, e);
+        } catch (EOFException e) {
+            throw new DeisaException("The analytics head at " + head + " closed the connection while bridge "
+                    + bridgeId + " was registering", e);
+        } catch (IOException e) {
+            throw new DeisaException("Bridge " + bridgeId + " could not register at " + head + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a daemon thread that reports, through {@code onFailure}, the head's JOB_FAILED notice
+     * or the loss of the connection.
+     */
+    public void startListening(Consumer<DeisaException> onFailure) {
+        Thread listener = new Thread(() -> listen(onFailure), "deisa-bridge-" + bridgeId + "-head");
+        listener.setDaemon(true);
+        listener.start();
+    }
+
+    private void listen(Consumer<DeisaException> onFailure) {
+        try {
+            while (true) {
+                Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+                if (frame.type() == Protocol.JOB_FAILED) {
+                    onFailure.accept(new DeisaException("The analytics job failed: " + FrameIO.errorReason(frame)));
+                    return;
+                }
+                LOG.warn("Bridge {}: ignoring unexpected {} frame from the head", bridgeId, frame.name());
+            }
+        } catch (IOException e) {
+            if (!closing) {
+                onFailure.accept(new DeisaException(
+                        "Bridge " + bridgeId + " lost its connection to the analytics head at " + head
+                                + ": the analytics job ended or failed (" + e.getMessage() + ")", e));
+            }
+        }
+    }
+
+    /** Tells the head that the simulation finished at {@code timestep} (bridge 0 only). */
+    public void sendClose(long timestep) throws IOException {
+        FrameIO.write(out, Protocol.CLOSE, new PayloadWriter().putLong(timestep).toByteArray());
+    }
+
+    /** Tells the head that this bridge leaves without {@code close(timestep)}. */
+    public void sendAbort(String reason) throws IOException {
+        FrameIO.write(out, Protocol.ABORT, new PayloadWriter().putString(reason).toByteArray());
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("closing head socket", e);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeisaException("Interrupted while connecting to the analytics head", e);
+        }
+    }
+}

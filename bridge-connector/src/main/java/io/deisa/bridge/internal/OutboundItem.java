@@ -1,0 +1,15 @@
+package io.deisa.bridge.internal;
+
+import java.nio.ByteBuffer;
+
+/** What a bridge's data endpoint still has to send, in order. */
+public sealed interface OutboundItem {
+    /** Sequence number of the item in the bridge's stream. */
+    long sequence();
+
+    /** One chunk held in a pooled buffer. */
+    record Chunk(int arrayId, long sequence, long timestep, ByteBuffer data) implements OutboundItem {}
+
+    /** The end of the stream. */
+    record End(long sequence, long lastTimestep) implements OutboundItem {}
+}

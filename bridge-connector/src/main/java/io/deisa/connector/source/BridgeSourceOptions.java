@@ -1,0 +1,48 @@
+package io.deisa.connector.source;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.time.Duration;
+
+/** Configuration options of the {@link BridgeSource}. */
+@PublicEvolving
+public final class BridgeSourceOptions {
+    /** Address the head listens on. */
+    public static final ConfigOption<String> HEAD = ConfigOptions.key("deisa.head")
+            .stringType()
+            .defaultValue("127.0.0.1:29600")
+            .withDescription("host:port the analytics head listens on; bridges connect to it "
+                    + "(SystemMetadata.head / DEISA_HEAD on the simulation side).");
+
+    /** How long a reader tries to connect to a bridge. */
+    public static final ConfigOption<Duration> READER_CONNECT_TIMEOUT =
+            ConfigOptions.key("deisa.source.connect-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("How long a source reader tries to connect to a bridge's data endpoint.");
+
+    /** How long a reader waits for the rest of a started frame. */
+    public static final ConfigOption<Duration> FRAME_TIMEOUT = ConfigOptions.key("deisa.source.frame-timeout")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(60))
+            .withDescription("How long a source reader waits for the rest of a frame a bridge started to send "
+                    + "before it declares the bridge stalled.");
+
+    /** How long one fetch waits for a frame. */
+    public static final ConfigOption<Duration> POLL_TIMEOUT = ConfigOptions.key("deisa.source.poll-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMillis(100))
+            .withDescription("How long one fetch waits for a frame before it returns empty (bounds the "
+                    + "latency of shutting a fetcher down; data is returned as soon as it arrives).");
+
+    /** Largest accepted frame. */
+    public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("deisa.source.max-frame-bytes")
+            .intType()
+            .defaultValue(Integer.MAX_VALUE - 64)
+            .withDescription("Frames longer than this are refused as malformed before anything is allocated; "
+                    + "it bounds the size of one chunk.");
+
+    private BridgeSourceOptions() {}
+}

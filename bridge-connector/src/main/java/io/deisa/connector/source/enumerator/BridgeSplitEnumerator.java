@@ -1,0 +1,143 @@
+package io.deisa.connector.source.enumerator;
+
+import io.deisa.connector.source.head.HeadListener;
+import io.deisa.connector.source.head.HeadServer;
+import io.deisa.connector.source.split.BridgeSplit;
+import io.deisa.wire.Registration;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.connector.source.ReaderInfo;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.util.FlinkRuntimeException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The enumerator runs on the JobManager and hosts the {@link HeadServer}. Once every bridge has
+ * registered, it turns each bridge into a {@link BridgeSplit} and hands the splits to readers
+ * (on the bridge's host first), then tells every reader that no more splits will come, so that the
+ * job finishes once every bridge has sent END. A failure reported by the head (a bridge that
+ * vanished, a contract violation) fails the job with the head's message.
+ */
+@Internal
+public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit, BridgeEnumeratorState>, HeadListener {
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeSplitEnumerator.class);
+
+    private final SplitEnumeratorContext<BridgeSplit> context;
+    private final HeadServer head;
+    private final BridgeSplitAssigner assigner = new BridgeSplitAssigner();
+    private final List<BridgeSplit> pending;
+    private final Map<Integer, String> bridgeHosts = new HashMap<>();
+    private final Map<Integer, Integer> load = new HashMap<>();
+    private boolean allAssigned;
+
+    /**
+     * An enumerator whose head listens on {@code host:port} for a job requesting {@code
+     * requestedArrays}, starting from {@code state}.
+     */
+    public BridgeSplitEnumerator(
+            SplitEnumeratorContext<BridgeSplit> context, String host, int port, Set<String> requestedArrays,
+            BridgeEnumeratorState state) {
+        this.context = context;
+        this.pending = new ArrayList<>(state.pendingSplits());
+        this.allAssigned = state.allAssigned();
+        this.head = new HeadServer(host, port, requestedArrays, this);
+    }
+
+    @Override
+    public void start() {
+        try {
+            head.start();
+        } catch (IOException e) {
+            throw new FlinkRuntimeException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onWorldRegistered(List<Registration> bridges) {
+        context.runInCoordinatorThread(() -> {
+            for (Registration bridge : bridges) {
+                bridgeHosts.put(bridge.bridgeId(), bridge.host());
+                pending.add(new BridgeSplit(bridge.bridgeId(), bridge.dataHost(), bridge.dataPort(), 0));
+            }
+            assignPendingSplits();
+        });
+    }
+
+    @Override
+    public void onRunFailed(String reason) {
+        context.callAsync(
+                () -> {
+                    throw new BridgeRunException(reason);
+                },
+                (ignored, error) -> {
+                    throw new BridgeRunException(error.getMessage());
+                });
+    }
+
+    private void assignPendingSplits() {
+        Map<Integer, ReaderInfo> readers = context.registeredReaders();
+        if (pending.isEmpty() || readers.size() < context.currentParallelism()) {
+            return;
+        }
+        Map<Integer, String> locations = new HashMap<>();
+        readers.forEach((subtask, info) -> locations.put(subtask, info.getLocation()));
+        Map<Integer, List<BridgeSplit>> assignment = assigner.assign(pending, locations, bridgeHosts, load);
+        LOG.info("Assigning bridges to readers: {}", assignment);
+        context.assignSplits(new SplitsAssignment<>(assignment));
+        pending.clear();
+        if (!allAssigned) {
+            allAssigned = true;
+            readers.keySet().forEach(context::signalNoMoreSplits);
+        }
+    }
+
+    @Override
+    public void addReader(int subtaskId) {
+        assignPendingSplits();
+        if (allAssigned && pending.isEmpty()) {
+            context.signalNoMoreSplits(subtaskId);
+        }
+    }
+
+    @Override
+    public void addSplitsBack(List<BridgeSplit> splits, int subtaskId) {
+        LOG.info("Reader {} failed; re-assigning {}", subtaskId, splits);
+        load.remove(subtaskId);
+        pending.addAll(splits);
+    }
+
+    @Override
+    public void handleSplitRequest(int subtaskId, String requesterHostname) {
+        // Splits are pushed once the world registered; readers never need to ask.
+    }
+
+    @Override
+    public BridgeEnumeratorState snapshotState(long checkpointId) {
+        return new BridgeEnumeratorState(List.copyOf(pending), allAssigned);
+    }
+
+    @Override
+    public void close() {
+        head.close();
+    }
+
+    /** The run cannot continue; its message comes from the head. */
+    static final class BridgeRunException extends FlinkRuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BridgeRunException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.deisa.connector.source.head;
+
+import io.deisa.bridge.ArrayMetadata;
+import io.deisa.wire.ArrayDeclaration;
+import io.deisa.wire.Registration;
+
+import org.apache.flink.annotation.Internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Collects bridge registrations and checks that they describe one consistent world: one world
+ * size, unique ids in {@code [0, worldSize)}, one grid, chunk shape and dtype per array, every chunk
+ * position claimed exactly once, and every array the analytics request declared by some bridge.
+ * Not thread-safe.
+ */
+@Internal
+public final class BridgeRegistry {
+    private final Set<String> requestedArrays;
+    private final Map<Integer, Registration> bridges = new TreeMap<>();
+    /** Per array: the first declaration and the bridge that made it. */
+    private final Map<String, ArrayDeclaration> firstDeclaration = new TreeMap<>();
+    private final Map<String, Integer> firstDeclarer = new HashMap<>();
+    /** Per array: which bridge claims which linear chunk index. */
+    private final Map<String, Map<Integer, Integer>> claims = new HashMap<>();
+    private int worldSize = -1;
+
+    /** A registry for a job whose callbacks request {@code requestedArrays}. */
+    public BridgeRegistry(Set<String> requestedArrays) {
+        this.requestedArrays = new TreeSet<>(requestedArrays);
+    }
+
+    /**
+     * Adds one registration after checking it against the earlier ones.
+     *
+     * @return true when this registration completed the world
+     * @throws ContractViolation naming the bridges and the conflicting values
+     */
+    public boolean register(Registration r) throws ContractViolation {
+        int id = r.bridgeId();
+        if (worldSize < 0) {
+            worldSize = r.worldSize();
+        } else if (r.worldSize() != worldSize) {
+            throw new ContractViolation("Bridge " + id + " expects world size " + r.worldSize()
+                    + " but earlier bridges expect " + worldSize);
+        }
+        if (id < 0 || id >= worldSize) {
+            throw new ContractViolation("Bridge id " + id + " is outside [0, " + worldSize + ")");
+        }
+        if (bridges.containsKey(id)) {
+            throw new ContractViolation("Bridge id " + id + " registered twice");
+        }
+        checkArrays(r);
+        for (ArrayDeclaration array : r.arrays()) {
+            firstDeclaration.putIfAbsent(array.name(), array);
+            firstDeclarer.putIfAbsent(array.name(), id);
+            claims.computeIfAbsent(array.name(), k -> new HashMap<>())
+                    .put(array.metadata().linearChunkIndex(), id);
+        }
+        bridges.put(id, r);
+        return isComplete();
+    }
+
+    private void checkArrays(Registration r) throws ContractViolation {
+        for (ArrayDeclaration array : r.arrays()) {
+            ArrayDeclaration first = firstDeclaration.get(array.name());
+            if (first == null) {
+                continue;
+            }
+            ArrayMetadata a = array.metadata();
+            ArrayMetadata b = first.metadata();
+            String conflict = null;
+            if (a.dtype() != b.dtype()) {
+                conflict = "dtype " + a.dtype().numpyName() + " vs " + b.dtype().numpyName();
+            } else if (!Arrays.equals(a.chunksPerDim(), b.chunksPerDim())) {
+                conflict = "chunksPerDim " + Arrays.toString(a.chunksPerDim()) + " vs "
+                        + Arrays.toString(b.chunksPerDim());
+            } else if (!Arrays.equals(a.chunkShape(), b.chunkShape())) {
+                conflict = "chunkShape " + Arrays.toString(a.chunkShape()) + " vs "
+                        + Arrays.toString(b.chunkShape());
+            }
+            if (conflict != null) {
+                throw new ContractViolation("Bridge " + r.bridgeId() + " declares array '" + array.name()
+                        + "' differently from bridge " + firstDeclarer.get(array.name()) + ": " + conflict);
+            }
+            Integer owner = claims.get(array.name()).get(a.linearChunkIndex());
+            if (owner != null) {
+                throw new ContractViolation("Bridges " + owner + " and " + r.bridgeId()
+                        + " both claim chunk position " + Arrays.toString(a.chunkPosition()) + " of array '"
+                        + array.name() + "'");
+            }
+        }
+    }
+
+    /** Whether every bridge of the world has registered. */
+    public boolean isComplete() {
+        return worldSize > 0 && bridges.size() == worldSize;
+    }
+
+    /**
+     * Checks the complete world: every chunk of every array is owned by a bridge, and every
+     * requested array is declared.
+     *
+     * @throws ContractViolation naming the missing positions or arrays
+     */
+    public void checkComplete() throws ContractViolation {
+        for (Map.Entry<String, ArrayDeclaration> entry : firstDeclaration.entrySet()) {
+            ArrayMetadata md = entry.getValue().metadata();
+            Map<Integer, Integer> owners = claims.get(entry.getKey());
+            if (owners.size() != md.chunkCount()) {
+                List<String> missing = new ArrayList<>();
+                for (int i = 0; i < md.chunkCount() && missing.size() < 10; i++) {
+                    if (!owners.containsKey(i)) {
+                        missing.add(Arrays.toString(ArrayMetadata.chunkPositionOf(i, md.chunksPerDim())));
+                    }
+                }
+                throw new ContractViolation("Array '" + entry.getKey() + "' has a grid of "
+                        + Arrays.toString(md.chunksPerDim()) + " chunks but no bridge owns position(s) "
+                        + String.join(", ", missing) + (owners.size() + 10 < md.chunkCount() ? ", ..." : ""));
+            }
+        }
+        Set<String> undeclared = new TreeSet<>(requestedArrays);
+        undeclared.removeAll(firstDeclaration.keySet());
+        if (!undeclared.isEmpty()) {
+            throw new ContractViolation("The analytics request array(s) " + undeclared
+                    + " that no bridge declared; declared arrays: " + firstDeclaration.keySet());
+        }
+    }
+
+    /** The registrations, by bridge id. */
+    public List<Registration> registrations() {
+        return List.copyOf(bridges.values());
+    }
+
+    /** The expected number of bridges, or -1 before the first registration. */
+    public int worldSize() {
+        return worldSize;
+    }
+}

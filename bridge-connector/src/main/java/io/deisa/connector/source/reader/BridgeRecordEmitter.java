@@ -1,0 +1,43 @@
+package io.deisa.connector.source.reader;
+
+import io.deisa.connector.source.ChunkRecord;
+import io.deisa.connector.source.split.BridgeSplitState;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.flink.metrics.Counter;
+
+/**
+ * Emits chunks with their timestep as event time, and advances the bridge's split watermark to
+ * {@code t - 1} when the bridge starts timestep {@code t}: since a bridge's timesteps never
+ * decrease, nothing older can come from it. Flink's minimum over splits is then "every bridge is
+ * past timestep t". Chunks already emitted before a restore (sequence below the split's next
+ * sequence) are dropped.
+ */
+@Internal
+public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, ChunkRecord, BridgeSplitState> {
+    private final Counter chunksIn;
+    private final Counter bytesIn;
+
+    /** Counts emitted chunks and their bytes. */
+    public BridgeRecordEmitter(Counter chunksIn, Counter bytesIn) {
+        this.chunksIn = chunksIn;
+        this.bytesIn = bytesIn;
+    }
+
+    @Override
+    public void emitRecord(ChunkRecord chunk, SourceOutput<ChunkRecord> output, BridgeSplitState split) {
+        if (chunk.sequence < split.nextSequence()) {
+            return;
+        }
+        if (chunk.timestep > split.lastTimestep()) {
+            output.emitWatermark(new Watermark(chunk.timestep - 1));
+        }
+        output.collect(chunk, chunk.timestep);
+        split.advance(chunk.sequence, chunk.timestep);
+        chunksIn.inc();
+        bytesIn.inc(chunk.data.length);
+    }
+}

@@ -1,0 +1,185 @@
+package io.deisa.connector.source.reader;
+
+import io.deisa.bridge.ArrayMetadata;
+import io.deisa.connector.source.ChunkRecord;
+import io.deisa.connector.source.split.BridgeSplit;
+import io.deisa.wire.DataFrame;
+import io.deisa.wire.DataFrameReader;
+import io.deisa.wire.FrameIO;
+import io.deisa.wire.PayloadWriter;
+import io.deisa.wire.Protocol;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+
+/**
+ * Reads the chunks of one bridge: connects to the bridge's data endpoint, subscribes from the
+ * split's next sequence number and returns chunks as they arrive. Runs in its own fetcher thread
+ * (see {@link PerSplitFetcherManager}); blocking reads are cut into polls of {@code pollTimeout} so
+ * that {@link #wakeUp()} takes effect promptly, and back-pressure works because the fetcher stops
+ * reading the socket while the reader's hand-over queue is full.
+ */
+@Internal
+public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeSplitReader.class);
+    private static final int MAX_BATCH_BYTES = 4 << 20;
+
+    private final BridgeSourceSettings settings;
+    private BridgeSplit split;
+    private Socket socket;
+    private BufferedInputStream in;
+    private OutputStream out;
+    private DataFrameReader frames;
+    private long lastSequence = -1;
+    private long lastTimestep = Long.MIN_VALUE;
+    private volatile boolean wokenUp;
+
+    /** A reader using the connection settings of the source. */
+    public BridgeSplitReader(BridgeSourceSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<BridgeSplit> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("Unsupported split change " + change);
+        }
+        for (BridgeSplit added : change.splits()) {
+            if (split != null) {
+                throw new IllegalStateException("A bridge split reader reads one bridge; got " + added
+                        + " while reading " + split);
+            }
+            split = added;
+        }
+    }
+
+    private String peer() {
+        return "bridge " + split.bridgeId() + " (" + split.host() + ":" + split.port() + ")";
+    }
+
+    private void connect() throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(split.host(), split.port()), (int) settings.connectTimeout().toMillis());
+            s.setTcpNoDelay(true);
+            s.setReceiveBufferSize(1 << 20);
+            BufferedInputStream input = new BufferedInputStream(s.getInputStream(), 1 << 16);
+            OutputStream output = s.getOutputStream();
+            FrameIO.sendHello(output, Protocol.CHANNEL_DATA);
+            FrameIO.write(output, Protocol.SUBSCRIBE,
+                    new PayloadWriter().putInt(split.bridgeId()).putLong(split.nextSequence()).toByteArray());
+            s.setSoTimeout((int) settings.frameTimeout().toMillis());
+            FrameIO.expectHello(input, Protocol.CHANNEL_DATA, peer());
+            socket = s;
+            in = input;
+            out = output;
+            frames = new DataFrameReader(input, settings.maxFrameBytes(), peer());
+            LOG.info("Reading {} from sequence {}", peer(), split.nextSequence());
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("Cannot read chunks from " + peer() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public RecordsWithSplitIds<ChunkRecord> fetch() throws IOException {
+        RecordsBySplits.Builder<ChunkRecord> records = new RecordsBySplits.Builder<>();
+        if (split == null) {
+            return records.build();
+        }
+        if (socket == null) {
+            connect();
+        }
+        wokenUp = false;
+        long bytes = 0;
+        while (!wokenUp && bytes < MAX_BATCH_BYTES && (bytes == 0 || in.available() > 0)) {
+            if (bytes == 0 && !awaitFrame()) {
+                break;
+            }
+            DataFrame frame;
+            try {
+                frame = frames.next();
+            } catch (EOFException e) {
+                throw bridgeVanished(e);
+            }
+            if (frame instanceof DataFrame.End) {
+                FrameIO.write(out, Protocol.END_ACK);
+                records.addFinishedSplit(split.splitId());
+                LOG.info("{} finished after sequence {}", peer(), lastSequence);
+                closeConnection();
+                split = null;
+                break;
+            }
+            ChunkRecord record = toRecord((DataFrame.Chunk) frame);
+            records.add(split.splitId(), record);
+            bytes += record.data.length + 1;
+        }
+        return records.build();
+    }
+
+    /** Waits up to the poll timeout for the first byte of a frame; false when none came. */
+    private boolean awaitFrame() throws IOException {
+        socket.setSoTimeout((int) settings.pollTimeout().toMillis());
+        in.mark(1);
+        try {
+            if (in.read() < 0) {
+                throw new EOFException();
+            }
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (EOFException e) {
+            throw bridgeVanished(e);
+        } finally {
+            socket.setSoTimeout((int) settings.frameTimeout().toMillis());
+        }
+        in.reset();
+        return true;
+    }
+
+    private IOException bridgeVanished(EOFException cause) {
+        return new IOException(peer() + " closed its data connection before close(timestep): the bridge "
+                + "process died or left abnormally (last chunk: sequence " + lastSequence + ", timestep "
+                + lastTimestep + ")", cause);
+    }
+
+    private ChunkRecord toRecord(DataFrame.Chunk chunk) {
+        ArrayMetadata md = chunk.array().metadata();
+        lastSequence = chunk.sequence();
+        lastTimestep = chunk.timestep();
+        return new ChunkRecord(
+                chunk.array().name(), chunk.timestep(), split.bridgeId(), chunk.sequence(), md.dtype(),
+                md.chunkShape(), md.chunksPerDim(), md.chunkPosition(), chunk.data());
+    }
+
+    @Override
+    public void wakeUp() {
+        wokenUp = true;
+    }
+
+    private void closeConnection() throws IOException {
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        closeConnection();
+    }
+}

@@ -1,0 +1,22 @@
+package io.deisa.wire;
+
+/** A frame of the data channel as the reader sees it. */
+public sealed interface DataFrame {
+    /**
+     * A chunk of a declared array.
+     *
+     * @param array the array's declaration (from its SCHEMA frame)
+     * @param sequence the bridge's frame sequence number
+     * @param timestep the chunk's timestep
+     * @param data the chunk's little-endian bytes
+     */
+    record Chunk(ArrayDeclaration array, long sequence, long timestep, byte[] data) implements DataFrame {}
+
+    /**
+     * The bridge finished.
+     *
+     * @param sequence the sequence number after the last chunk
+     * @param lastTimestep the bridge's last timestep
+     */
+    record End(long sequence, long lastTimestep) implements DataFrame {}
+}

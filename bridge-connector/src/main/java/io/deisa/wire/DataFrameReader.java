@@ -1,0 +1,136 @@
+package io.deisa.wire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads data-channel frames written by {@link DataFrameWriter}. SCHEMA frames are absorbed (they
+ * define array ids); CHUNK frames come back with their bytes read straight into one array; every
+ * length is checked before anything is allocated. Not thread-safe.
+ */
+public final class DataFrameReader {
+    private static final int CHUNK_PREFIX = 2 + 8 + 8;
+
+    private final InputStream in;
+    private final int maxFrameLength;
+    private final String peer;
+    private final Map<Integer, ArrayDeclaration> arrays = new HashMap<>();
+
+    /**
+     * Reads from {@code in}.
+     *
+     * @param maxFrameLength frames longer than this are a protocol error
+     * @param peer names the bridge in error messages
+     */
+    public DataFrameReader(InputStream in, int maxFrameLength, String peer) {
+        this.in = in;
+        this.maxFrameLength = maxFrameLength;
+        this.peer = peer;
+    }
+
+    /**
+     * Reads the next CHUNK or END frame.
+     *
+     * @throws java.io.EOFException when the connection ends cleanly between frames
+     */
+    public DataFrame next() throws IOException {
+        try {
+            return nextFrame();
+        } catch (ProtocolException e) {
+            if (e.getMessage().contains(peer)) {
+                throw e;
+            }
+            throw new ProtocolException("Data channel of " + peer + ": " + e.getMessage());
+        }
+    }
+
+    private DataFrame nextFrame() throws IOException {
+        while (true) {
+            int length = FrameIO.readLength(in, maxFrameLength);
+            byte type = (byte) in.read();
+            switch (type) {
+                case Protocol.SCHEMA:
+                    readSchema(length - 1);
+                    break;
+                case Protocol.CHUNK:
+                    return readChunk(length - 1);
+                case Protocol.END:
+                    return readEnd(length - 1);
+                case Protocol.ERROR:
+                    byte[] reason = new byte[length - 1];
+                    FrameIO.readFully(in, reason, "ERROR frame");
+                    throw new ProtocolException(
+                            peer + " reported an error: " + new String(reason, java.nio.charset.StandardCharsets.UTF_8));
+                default:
+                    throw new ProtocolException(
+                            "Unexpected " + Protocol.frameName(type) + " frame on the data channel of " + peer);
+            }
+        }
+    }
+
+    private void readSchema(int length) throws IOException {
+        if (length > ArrowChunkFormat.MAX_METADATA + 16 || length < 2) {
+            throw new ProtocolException("SCHEMA frame of " + length + " bytes from " + peer);
+        }
+        byte[] body = new byte[length];
+        FrameIO.readFully(in, body, "SCHEMA frame");
+        ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+        int arrayId = Short.toUnsignedInt(buffer.getShort());
+        ArrayDeclaration declaration = ArrowChunkFormat.parseSchema(buffer.slice(), "SCHEMA frame from " + peer);
+        arrays.put(arrayId, declaration);
+    }
+
+    private DataFrame readChunk(int length) throws IOException {
+        if (length < CHUNK_PREFIX + 8) {
+            throw new ProtocolException("CHUNK frame of " + length + " bytes from " + peer + " is too short");
+        }
+        byte[] prefix = new byte[CHUNK_PREFIX + 8];
+        FrameIO.readFully(in, prefix, "CHUNK frame");
+        ByteBuffer head = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN);
+        int arrayId = Short.toUnsignedInt(head.getShort());
+        long sequence = head.getLong();
+        long timestep = head.getLong();
+        ArrayDeclaration array = arrays.get(arrayId);
+        if (array == null) {
+            throw new ProtocolException("CHUNK frame from " + peer + " uses array id " + arrayId
+                    + " which no SCHEMA frame declared");
+        }
+        int continuation = head.getInt();
+        int metadataSize = head.getInt();
+        if (continuation != ArrowChunkFormat.CONTINUATION || metadataSize < 8
+                || metadataSize > ArrowChunkFormat.MAX_METADATA
+                || CHUNK_PREFIX + 8L + metadataSize > length) {
+            throw new ProtocolException("CHUNK frame from " + peer + " for array '" + array.name()
+                    + "' at timestep " + timestep + " has a malformed Arrow message header");
+        }
+        byte[] message = new byte[8 + metadataSize];
+        System.arraycopy(prefix, CHUNK_PREFIX, message, 0, 8);
+        FrameIO.readFully(in, message, 8, metadataSize, "CHUNK frame");
+        String context = "CHUNK frame from " + peer + " for array '" + array.name() + "' at timestep " + timestep;
+        ArrowChunkFormat.BatchLayout layout =
+                ArrowChunkFormat.parseRecordBatch(ByteBuffer.wrap(message), array, context);
+        if (CHUNK_PREFIX + message.length + layout.bodyLength() != length) {
+            throw new ProtocolException(context + ": frame length " + length
+                    + " does not match its Arrow body of " + layout.bodyLength() + " bytes");
+        }
+        FrameIO.skipFully(in, layout.dataOffset(), context);
+        byte[] data = new byte[(int) layout.dataLength()];
+        FrameIO.readFully(in, data, context);
+        FrameIO.skipFully(in, layout.bodyLength() - layout.dataOffset() - layout.dataLength(), context);
+        return new DataFrame.Chunk(array, sequence, timestep, data);
+    }
+
+    private DataFrame readEnd(int length) throws IOException {
+        if (length != 16) {
+            throw new ProtocolException("END frame of " + length + " bytes from " + peer);
+        }
+        byte[] body = new byte[16];
+        FrameIO.readFully(in, body, "END frame");
+        ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+        return new DataFrame.End(buffer.getLong(), buffer.getLong());
+    }
+}

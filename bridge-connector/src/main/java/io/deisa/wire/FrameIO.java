@@ -1,0 +1,163 @@
+package io.deisa.wire;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads and writes {@code u32 length | u8 type | payload} frames on blocking streams, and the HELLO
+ * handshake that opens every connection.
+ */
+public final class FrameIO {
+    private FrameIO() {}
+
+    /** Writes one frame and flushes. */
+    public static void write(OutputStream out, byte type, byte[] payload) throws IOException {
+        byte[] header = new byte[5];
+        putIntLE(header, 0, payload.length + 1);
+        header[4] = type;
+        out.write(header);
+        out.write(payload);
+        out.flush();
+    }
+
+    /** Writes a frame with an empty payload. */
+    public static void write(OutputStream out, byte type) throws IOException {
+        write(out, type, new byte[0]);
+    }
+
+    /**
+     * Reads one frame whose length must not exceed {@code maxLength}.
+     *
+     * @throws EOFException when the stream ends cleanly before the first byte of a frame
+     * @throws ProtocolException when the frame is truncated or its length is out of bounds
+     */
+    public static Frame read(InputStream in, int maxLength) throws IOException {
+        int length = readLength(in, maxLength);
+        byte[] body = new byte[length];
+        readFully(in, body, "frame of " + length + " bytes");
+        byte[] payload = new byte[length - 1];
+        System.arraycopy(body, 1, payload, 0, payload.length);
+        return new Frame(body[0], payload);
+    }
+
+    /**
+     * Reads a frame length (the first four bytes of a frame) and checks it is between 1 and
+     * {@code maxLength}, before anything is allocated.
+     *
+     * @throws EOFException when the stream ends cleanly before the first byte
+     */
+    public static int readLength(InputStream in, int maxLength) throws IOException {
+        int b0 = in.read();
+        if (b0 < 0) {
+            throw new EOFException("connection closed");
+        }
+        byte[] rest = new byte[3];
+        readFully(in, rest, "frame length");
+        int length = b0 | (rest[0] & 0xff) << 8 | (rest[1] & 0xff) << 16 | (rest[2] & 0xff) << 24;
+        if (length < 1 || length > maxLength) {
+            throw new ProtocolException(
+                    "Frame length " + Integer.toUnsignedString(length) + " is out of bounds (1.."
+                            + maxLength + ")");
+        }
+        return length;
+    }
+
+    /** Reads exactly {@code bytes.length} bytes; a premature end is a {@link ProtocolException}. */
+    public static void readFully(InputStream in, byte[] bytes, String what) throws IOException {
+        readFully(in, bytes, 0, bytes.length, what);
+    }
+
+    /** Reads exactly {@code length} bytes into {@code bytes} at {@code offset}. */
+    public static void readFully(InputStream in, byte[] bytes, int offset, int length, String what)
+            throws IOException {
+        try {
+            new DataInputStream(in).readFully(bytes, offset, length);
+        } catch (EOFException e) {
+            throw new ProtocolException("Connection closed in the middle of a " + what);
+        }
+    }
+
+    /** Skips exactly {@code count} bytes. */
+    public static void skipFully(InputStream in, long count, String what) throws IOException {
+        long left = count;
+        while (left > 0) {
+            long skipped = in.skip(left);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    throw new ProtocolException("Connection closed in the middle of a " + what);
+                }
+                skipped = 1;
+            }
+            left -= skipped;
+        }
+    }
+
+    /** Sends the client's HELLO for {@code channel}. */
+    public static void sendHello(OutputStream out, byte channel) throws IOException {
+        write(out, Protocol.HELLO, helloPayload(channel));
+    }
+
+    /** The payload of a HELLO frame: {@code u32 MAGIC | u16 VERSION | u8 channel}. */
+    public static byte[] helloPayload(byte channel) {
+        return new PayloadWriter()
+                .putInt(Protocol.MAGIC)
+                .putShort(Protocol.VERSION)
+                .putByte(channel)
+                .toByteArray();
+    }
+
+    /**
+     * Reads and checks a HELLO frame for {@code channel}; an ERROR frame or a mismatch is a {@link
+     * ProtocolException} whose message names the peer.
+     */
+    public static void expectHello(InputStream in, byte channel, String peer) throws IOException {
+        Frame frame = read(in, Protocol.MAX_CONTROL_FRAME);
+        if (frame.type() == Protocol.ERROR) {
+            throw new ProtocolException(peer + " refused the connection: " + errorReason(frame));
+        }
+        if (frame.type() != Protocol.HELLO) {
+            throw new ProtocolException(
+                    "Expected HELLO from " + peer + " but got " + frame.name() + " frame");
+        }
+        PayloadReader reader = frame.reader();
+        int magic = reader.getInt();
+        if (magic != Protocol.MAGIC) {
+            throw new ProtocolException(
+                    String.format("%s is not a deisa endpoint (magic 0x%08x)", peer, magic));
+        }
+        short version = reader.getShort();
+        if (version != Protocol.VERSION) {
+            throw new ProtocolException(
+                    peer + " speaks protocol version " + version + ", this side speaks "
+                            + Protocol.VERSION);
+        }
+        byte actual = reader.getByte();
+        if (actual != channel) {
+            throw new ProtocolException(
+                    peer + " opened channel " + actual + " where channel " + channel
+                            + " was expected");
+        }
+    }
+
+    /** Writes an ERROR frame carrying {@code reason}. */
+    public static void sendError(OutputStream out, String reason) throws IOException {
+        write(out, Protocol.ERROR, reason.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The reason carried by an ERROR (or any text) frame. */
+    public static String errorReason(Frame frame) {
+        return new String(frame.payload(), StandardCharsets.UTF_8);
+    }
+
+    /** Stores {@code value} little-endian at {@code offset}. */
+    public static void putIntLE(byte[] bytes, int offset, int value) {
+        bytes[offset] = (byte) value;
+        bytes[offset + 1] = (byte) (value >>> 8);
+        bytes[offset + 2] = (byte) (value >>> 16);
+        bytes[offset + 3] = (byte) (value >>> 24);
+    }
+}

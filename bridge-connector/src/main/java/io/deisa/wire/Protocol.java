@@ -1,0 +1,80 @@
+package io.deisa.wire;
+
+/**
+ * Constants of the deisa wire protocol, version {@value #VERSION}; the byte layout is documented in
+ * {@code docs/PROTOCOL.md}.
+ *
+ * <p>Every frame is {@code u32 length | u8 type | payload}, little-endian, where {@code length}
+ * counts the type byte and the payload. A connection starts with a {@link #HELLO} frame from the
+ * client: {@code u32 MAGIC | u16 VERSION | u8 channel}.
+ */
+public final class Protocol {
+    /** {@code "DEIS"} read as a little-endian integer. */
+    public static final int MAGIC = 0x53494544;
+    /** Protocol version spoken by this implementation. */
+    public static final short VERSION = 1;
+
+    /** Channel id in HELLO: a bridge talking to the head. */
+    public static final byte CHANNEL_CONTROL = 1;
+    /** Channel id in HELLO: a source reader fetching chunks from a bridge. */
+    public static final byte CHANNEL_DATA = 2;
+
+    // Frame types shared by both channels.
+    /** First frame of a connection, in both directions. */
+    public static final byte HELLO = 0x01;
+    /** The sender refuses the connection or gives up on it; payload is a UTF-8 reason. */
+    public static final byte ERROR = 0x02;
+
+    // Control channel: bridge -> head.
+    /** A bridge declares itself and its arrays. */
+    public static final byte REGISTER = 0x10;
+    /** Bridge 0 reports the end of the simulation at a timestep. */
+    public static final byte CLOSE = 0x11;
+    /** A bridge leaves without {@code close(timestep)}. */
+    public static final byte ABORT = 0x12;
+    // Control channel: head -> bridge.
+    /** Every bridge of the world has registered consistently. */
+    public static final byte REGISTERED = 0x18;
+    /** Registration refused because of a metadata contract violation. */
+    public static final byte REJECTED = 0x19;
+    /** The analytics job stopped before the end of the run. */
+    public static final byte JOB_FAILED = 0x1A;
+
+    // Data channel: bridge -> reader.
+    /** Arrow IPC schema message of one array of the bridge. */
+    public static final byte SCHEMA = 0x20;
+    /** Arrow IPC record batch message carrying one chunk. */
+    public static final byte CHUNK = 0x21;
+    /** The bridge finished: no more chunks. */
+    public static final byte END = 0x22;
+    // Data channel: reader -> bridge.
+    /** Reader asks for the chunks of a bridge from a sequence number on. */
+    public static final byte SUBSCRIBE = 0x27;
+    /** Reader confirms it received {@link #END}. */
+    public static final byte END_ACK = 0x28;
+
+    /** Upper bound of control frames; anything larger is a protocol error. */
+    public static final int MAX_CONTROL_FRAME = 16 * 1024 * 1024;
+
+    private Protocol() {}
+
+    /** Human-readable name of a frame type, for error messages. */
+    public static String frameName(byte type) {
+        switch (type) {
+            case HELLO: return "HELLO";
+            case ERROR: return "ERROR";
+            case REGISTER: return "REGISTER";
+            case CLOSE: return "CLOSE";
+            case ABORT: return "ABORT";
+            case REGISTERED: return "REGISTERED";
+            case REJECTED: return "REJECTED";
+            case JOB_FAILED: return "JOB_FAILED";
+            case SCHEMA: return "SCHEMA";
+            case CHUNK: return "CHUNK";
+            case END: return "END";
+            case SUBSCRIBE: return "SUBSCRIBE";
+            case END_ACK: return "END_ACK";
+            default: return String.format("unknown(0x%02x)", type);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.deisa.wire;
+
+import io.deisa.bridge.ArrayMetadata;
+import io.deisa.bridge.DType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Payload of a REGISTER frame: who the bridge is, where its data endpoint listens, and the arrays
+ * it will send.
+ *
+ * <pre>
+ * u32 bridgeId | u32 worldSize | string dataHost | u32 dataPort | string host
+ * | u32 arrayCount | arrayCount × (string name | string dtype | i32[] chunkShape
+ *                                 | i32[] chunksPerDim | i32[] chunkPosition | u32 chunksOfNode)
+ * </pre>
+ *
+ * @param bridgeId the bridge's id
+ * @param worldSize the number of bridges the bridge expects
+ * @param dataHost the address its data endpoint is reachable at
+ * @param dataPort the port of its data endpoint
+ * @param host the bridge's host name, used to place readers next to it
+ * @param arrays the arrays it declares
+ */
+public record Registration(
+        int bridgeId, int worldSize, String dataHost, int dataPort, String host,
+        List<ArrayDeclaration> arrays) {
+
+    /** Encodes the REGISTER payload. */
+    public byte[] encode() {
+        PayloadWriter out = new PayloadWriter()
+                .putInt(bridgeId)
+                .putInt(worldSize)
+                .putString(dataHost)
+                .putInt(dataPort)
+                .putString(host)
+                .putInt(arrays.size());
+        for (ArrayDeclaration array : arrays) {
+            ArrayMetadata md = array.metadata();
+            out.putString(array.name())
+                    .putString(md.dtype().numpyName())
+                    .putIntArray(md.chunkShape())
+                    .putIntArray(md.chunksPerDim())
+                    .putIntArray(md.chunkPosition())
+                    .putInt(md.chunksOfNode());
+        }
+        return out.toByteArray();
+    }
+
+    /** Decodes a REGISTER payload; metadata that does not validate is a {@link ProtocolException}. */
+    public static Registration decode(Frame frame) throws ProtocolException {
+        PayloadReader in = frame.reader();
+        int bridgeId = in.getInt();
+        int worldSize = in.getInt();
+        String dataHost = in.getString();
+        int dataPort = in.getInt();
+        String host = in.getString();
+        int count = in.getInt();
+        if (count < 0 || count > 65_535) {
+            throw new ProtocolException("REGISTER of bridge " + bridgeId + " declares " + count + " arrays");
+        }
+        List<ArrayDeclaration> arrays = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = in.getString();
+            try {
+                ArrayMetadata md = ArrayMetadata.builder()
+                        .dtype(DType.of(in.getString()))
+                        .chunkShape(in.getIntArray())
+                        .chunksPerDim(in.getIntArray())
+                        .chunkPosition(in.getIntArray())
+                        .chunksOfNode(in.getInt())
+                        .build();
+                arrays.add(new ArrayDeclaration(name, md));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(
+                        "REGISTER of bridge " + bridgeId + ": invalid metadata for array '" + name
+                                + "': " + e.getMessage());
+            }
+        }
+        in.expectEnd();
+        return new Registration(bridgeId, worldSize, dataHost, dataPort, host, List.copyOf(arrays));
+    }
+}

@@ -1,0 +1,100 @@
+package io.deisa.job;
+
+import io.deisa.analytics.WindowSpec;
+import io.deisa.connector.source.BridgeSource;
+import io.deisa.connector.source.BridgeSourceOptions;
+import io.deisa.connector.source.ChunkRecord;
+import io.deisa.operators.ArrayTimestepKey;
+import io.deisa.operators.AssembledArray;
+import io.deisa.operators.CallbackOperator;
+import io.deisa.operators.CallbackSpec;
+import io.deisa.operators.ChunkAssembler;
+import io.deisa.operators.ConstantKey;
+import io.deisa.operators.TimestepCompleted;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The analytics job graph:
+ *
+ * <pre>
+ * Bridge source (one split per bridge, timestep = event time)
+ *   → keyBy(array, timestep) → Assemble arrays (chunks as MapState entries)
+ *     → keyBy(constant) → Analytics callbacks (windows, AND/OR on event-time timers)
+ * </pre>
+ *
+ * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
+ * false}), object reuse (chunks are never mutated, so chained operators skip a deep copy), a 5 ms
+ * network buffer timeout, no restart (a bridge cannot replay a restarted job yet), and a web UI
+ * port range starting at 8081.
+ */
+@Internal
+final class AnalyticsJob {
+    static final String JOB_NAME = "deisa analytics";
+
+    private final List<CallbackSpec> callbacks;
+    private final DeisaOptions options;
+
+    AnalyticsJob(List<CallbackSpec> callbacks, DeisaOptions options) {
+        this.callbacks = callbacks;
+        this.options = options;
+    }
+
+    /** The Flink configuration of the job: defaults, then the user's settings. */
+    Configuration configuration() {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        conf.set(RestOptions.BIND_PORT, "8081-8181");
+        conf.addAll(options.configuration());
+        conf.set(BridgeSourceOptions.HEAD, options.head());
+        options.parallelism().ifPresent(p -> conf.set(
+                org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, p));
+        return conf;
+    }
+
+    /** Adds the job's operators to {@code env}. */
+    void build(StreamExecutionEnvironment env) {
+        Set<String> requested = new TreeSet<>();
+        for (CallbackSpec callback : callbacks) {
+            callback.arrays().stream().map(WindowSpec::name).forEach(requested::add);
+        }
+        Configuration sourceConf = new Configuration();
+        sourceConf.set(BridgeSourceOptions.HEAD, options.head());
+        sourceConf.addAll(options.configuration());
+        DataStream<ChunkRecord> chunks = env.fromSource(
+                        new BridgeSource(sourceConf, requested), WatermarkStrategy.noWatermarks(),
+                        "Bridges (head " + options.head() + ")")
+                .uid("deisa-bridge-source");
+        SingleOutputStreamOperator<AssembledArray> arrays = chunks
+                .keyBy(new ArrayTimestepKey())
+                .process(new ChunkAssembler())
+                .name("Assemble arrays")
+                .uid("deisa-assemble-arrays");
+        SingleOutputStreamOperator<TimestepCompleted> completed = arrays
+                .keyBy(new ConstantKey<AssembledArray>())
+                .process(new CallbackOperator(callbacks))
+                .name("Analytics callbacks")
+                .uid("deisa-callbacks")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+        completed.sinkTo(new DiscardingSink<>()).name("Timesteps analysed").uid("deisa-progress");
+    }
+}

@@ -1,0 +1,118 @@
+package io.deisa.job;
+
+import io.deisa.analytics.AnalyticsCallback;
+import io.deisa.analytics.ExceptionHandler;
+import io.deisa.analytics.When;
+import io.deisa.analytics.WindowSpec;
+import io.deisa.operators.CallbackSpec;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The analytics side: register callbacks over windows of arrays, then run them as a Flink job fed
+ * by the simulation's bridges.
+ *
+ * <pre>{@code
+ * Deisa deisa = new Deisa(DeisaOptions.builder().maxSimulationAhead(2).build());
+ * deisa.registerCallback((windows, ctx) -> {
+ *     DeisaArray t = windows.get("temperature").get(0);
+ *     System.out.printf("t=%d mean=%.3f%n", windows.timestep(), t.mean());
+ * }, List.of(WindowSpec.of("temperature")));
+ * deisa.executeCallbacks();   // returns when the simulation closed and every callback ran
+ * }</pre>
+ *
+ * <p>Run as a plain program, {@link #executeCallbacks()} starts an embedded Flink cluster with
+ * the web UI; submitted with {@code flink run}, it runs on that session cluster.
+ */
+@PublicEvolving
+public final class Deisa {
+    private static final Logger LOG = LoggerFactory.getLogger(Deisa.class);
+
+    private final DeisaOptions options;
+    private final List<CallbackSpec> callbacks = new ArrayList<>();
+
+    /** Analytics with the default options. */
+    public Deisa() {
+        this(DeisaOptions.builder().build());
+    }
+
+    /** Analytics with {@code options}; nothing starts until {@link #executeCallbacks()}. */
+    public Deisa(DeisaOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        this.options = options;
+    }
+
+    /** Registers {@code cb} over {@code arrays}, triggered with {@link When#AND}. */
+    public AnalyticsCallback registerCallback(AnalyticsCallback cb, List<WindowSpec> arrays) {
+        return registerCallback(cb, arrays, When.AND);
+    }
+
+    /** Registers {@code cb} over {@code arrays}, triggered as {@code when} says. */
+    public AnalyticsCallback registerCallback(AnalyticsCallback cb, List<WindowSpec> arrays, When when) {
+        return registerCallback(cb, arrays, when, null);
+    }
+
+    /**
+     * Registers {@code cb} over {@code arrays}, triggered as {@code when} says, with {@code handler}
+     * for the exceptions it throws ({@code null}: log and go on).
+     *
+     * @return {@code cb} itself
+     * @throws IllegalArgumentException when {@code arrays} is empty or names an array twice, or
+     *     {@code cb} or {@code when} is null
+     */
+    public AnalyticsCallback registerCallback(
+            AnalyticsCallback cb, List<WindowSpec> arrays, When when, ExceptionHandler handler) {
+        if (cb == null || when == null) {
+            throw new IllegalArgumentException("callback and when must not be null");
+        }
+        if (arrays == null || arrays.isEmpty()) {
+            throw new IllegalArgumentException("A callback must request at least one array");
+        }
+        callbacks.add(CallbackSpec.of(callbacks.size(), cb, arrays, when, handler));
+        return cb;
+    }
+
+    /** Starts a fluent registration over {@code arrays}. */
+    public Registration callback(WindowSpec... arrays) {
+        return new Registration(this, List.copyOf(Arrays.asList(arrays)));
+    }
+
+    /**
+     * Builds the Flink job and runs it until the simulation closed and every callback ran.
+     *
+     * @throws IllegalStateException when no callback is registered
+     * @throws DeisaExecutionException when the job fails; its cause chain holds the original error
+     */
+    public void executeCallbacks() {
+        if (callbacks.isEmpty()) {
+            throw new IllegalStateException("No callback registered: register one before executeCallbacks()");
+        }
+        AnalyticsJob job = new AnalyticsJob(List.copyOf(callbacks), options);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job.configuration());
+        job.build(env);
+        try {
+            env.execute(AnalyticsJob.JOB_NAME);
+        } catch (Exception e) {
+            throw new DeisaExecutionException("The deisa analytics job failed: " + rootMessage(e), e);
+        }
+        LOG.info("Analytics finished: {} callback(s) ran to the end of the simulation", callbacks.size());
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}
