@@ -11,19 +11,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
-/** Runs a simulated world of bridges in threads against an analytics head, for tests. */
+/** Runs a world of bridges in threads against an analytics job, for tests. */
 final class SimulationHarness {
-    /** What one bridge does between construction and close(t). */
+    /** What one rank does with its bridge, close included; returns a value for the test. */
     @FunctionalInterface
     interface RankBody {
-        /** Sends this rank's chunks; returns the timestep to close the run at. */
-        long run(Bridge bridge, int rank) throws Exception;
+        Object run(Bridge bridge, int rank) throws Exception;
     }
+
+    /**
+     * Outcome of a run.
+     *
+     * @param analyticsError what executeCallbacks threw, or null
+     * @param ranks per rank: the body's result, or the Throwable it ended with
+     */
+    record Outcome(RuntimeException analyticsError, List<Object> ranks) {}
 
     final int worldSize;
     final int masterPort;
@@ -37,9 +46,12 @@ final class SimulationHarness {
         this.connectTimeout = connectTimeout;
     }
 
+    SimulationHarness(int worldSize) {
+        this(worldSize, Duration.ofSeconds(60));
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -64,7 +76,7 @@ final class SimulationHarness {
         return DeisaOptions.builder().head(head()).parallelism(2);
     }
 
-    /** Metadata of a 1 x worldSize grid of 1x1 int32 chunks, rank r at (0, r). */
+    /** A 1 x worldSize grid of 1x1 int32 chunks, rank r at (0, r). */
     static ArrayMetadata rowOfScalars(int rank, int worldSize) {
         return ArrayMetadata.builder()
                 .chunkShape(1, 1)
@@ -74,43 +86,79 @@ final class SimulationHarness {
                 .build();
     }
 
-    /** Starts every rank in its own thread: build a bridge with {@code arrays}, run, close. */
-    List<Future<Long>> start(ExecutorService pool, Map<String, ArrayMetadata>[] arrays, RankBody body) {
-        List<Future<Long>> ranks = new ArrayList<>();
+    /** Every rank declares the arrays {@code names} as {@link #rowOfScalars}. */
+    IntFunction<Map<String, ArrayMetadata>> scalars(String... names) {
+        return rank -> {
+            Map<String, ArrayMetadata> arrays = new java.util.LinkedHashMap<>();
+            for (String name : names) {
+                arrays.put(name, rowOfScalars(rank, worldSize));
+            }
+            return arrays;
+        };
+    }
+
+    /** Starts every rank in its own thread after {@code delay}. */
+    List<Future<Object>> start(
+            ExecutorService pool, IntFunction<Map<String, ArrayMetadata>> arrays, RankBody body, Duration delay) {
+        List<Future<Object>> ranks = new ArrayList<>();
         for (int rank = 0; rank < worldSize; rank++) {
             int r = rank;
             ranks.add(pool.submit(() -> {
-                try (Bridge bridge = new Bridge(r, arrays[r], system())) {
-                    return bridge.close(body.run(bridge, r));
+                if (!delay.isZero()) {
+                    Thread.sleep(delay.toMillis()); // scenario: the simulation starts later
+                }
+                try (Bridge bridge = new Bridge(r, arrays.apply(r), system())) {
+                    return body.run(bridge, r);
                 }
             }));
         }
         return ranks;
     }
 
-    /** Runs the analytics in this thread and the ranks in threads; returns each rank's close result. */
-    List<Long> run(Deisa deisa, Map<String, ArrayMetadata>[] arrays, RankBody body) throws Exception {
+    /** Runs the analytics in this thread and the ranks in threads, and collects every outcome. */
+    Outcome run(Deisa deisa, IntFunction<Map<String, ArrayMetadata>> arrays, RankBody body) throws Exception {
+        return run(deisa, arrays, body, Duration.ZERO, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #run(Deisa, IntFunction, RankBody)}, with the simulation starting {@code simDelay}
+     * and the analytics {@code analyticsDelay} after the call.
+     */
+    Outcome run(Deisa deisa, IntFunction<Map<String, ArrayMetadata>> arrays, RankBody body,
+            Duration simDelay, Duration analyticsDelay) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(worldSize);
         try {
-            List<Future<Long>> ranks = start(pool, arrays, body);
-            deisa.executeCallbacks();
-            List<Long> closed = new ArrayList<>();
-            for (Future<Long> rank : ranks) {
-                closed.add(rank.get(60, TimeUnit.SECONDS));
+            List<Future<Object>> ranks = start(pool, arrays, body, simDelay);
+            if (!analyticsDelay.isZero()) {
+                Thread.sleep(analyticsDelay.toMillis()); // scenario: the analytics start later
             }
-            return closed;
+            RuntimeException analyticsError = null;
+            try {
+                deisa.executeCallbacks();
+            } catch (RuntimeException e) {
+                analyticsError = e;
+            }
+            List<Object> results = new ArrayList<>();
+            for (Future<Object> rank : ranks) {
+                try {
+                    results.add(rank.get(60, TimeUnit.SECONDS));
+                } catch (ExecutionException e) {
+                    results.add(e.getCause());
+                }
+            }
+            return new Outcome(analyticsError, results);
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** The same metadata map for every rank, built by {@code perRank}. */
-    @SuppressWarnings("unchecked")
-    Map<String, ArrayMetadata>[] arrays(java.util.function.IntFunction<Map<String, ArrayMetadata>> perRank) {
-        Map<String, ArrayMetadata>[] arrays = new Map[worldSize];
-        for (int rank = 0; rank < worldSize; rank++) {
-            arrays[rank] = perRank.apply(rank);
-        }
-        return arrays;
+    /** Sends chunk {@code t * (rank + 1)} of {@code array} for t = first..last, then closes at last. */
+    static RankBody scalarsThenClose(String array, int first, int last) {
+        return (bridge, rank) -> {
+            for (int t = first; t <= last; t++) {
+                bridge.send(array, new int[] {t * (rank + 1)}, t);
+            }
+            return bridge.close(last);
+        };
     }
 }

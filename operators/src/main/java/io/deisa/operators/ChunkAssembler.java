@@ -126,16 +126,19 @@ public class ChunkAssembler
                             + " and again by bridge "
                             + chunk.bridgeId);
         }
-        senders.put(index, chunk.bridgeId);
-        chunks.put(index, chunk.data);
         current.received++;
 
         if (current.isComplete()) {
-            out.collect(assemble(chunk, current.layout));
+            // The last chunk goes straight into the array, without a round trip through state.
+            byte[][] ordered = storedChunks(current.layout);
+            ordered[index] = chunk.data;
+            out.collect(new AssembledArray(chunk.arrayName, chunk.timestep, current.layout, ordered));
             arraysAssembled.inc();
             assemblyLatencyMs.update(System.currentTimeMillis() - current.startedAtMillis);
             clearKey();
         } else {
+            senders.put(index, chunk.bridgeId);
+            chunks.put(index, chunk.data);
             progress.update(current);
         }
     }
@@ -159,12 +162,13 @@ public class ChunkAssembler
         return new AssemblyProgress(layout, chunk.bridgeId, System.currentTimeMillis());
     }
 
-    private AssembledArray assemble(ChunkRecord lastChunk, ArrayLayout layout) throws Exception {
+    /** The chunks stored so far, at their linear index; the others are null. */
+    private byte[][] storedChunks(ArrayLayout layout) throws Exception {
         byte[][] ordered = new byte[layout.chunkCount()][];
         for (Map.Entry<Integer, byte[]> entry : chunks.entries()) {
             ordered[entry.getKey()] = entry.getValue();
         }
-        return new AssembledArray(lastChunk.arrayName, lastChunk.timestep, layout, ordered);
+        return ordered;
     }
 
     private void clearKey() {
@@ -190,8 +194,8 @@ public class ChunkAssembler
         received.forEach(
                 (index, bridge) -> {
                     if (receivedPositions.size() < MAX_QUOTED_POSITIONS) {
-                        receivedPositions.add(
-                                Arrays.toString(layout.position(index)) + " (bridge " + bridge + ")");
+                        String position = Arrays.toString(layout.position(index));
+                        receivedPositions.add(position + " (bridge " + bridge + ")");
                     }
                 });
         List<String> missingPositions = new ArrayList<>();

@@ -27,7 +27,8 @@ final class TimestepView {
     private final Map<String, DeisaArray> loaded = new HashMap<>();
 
     /**
-     * @param names every array name that callbacks request
+     * @param names every array name that callbacks request; their retained timesteps are read here,
+     *     once
      */
     TimestepView(WindowStore store, long timestep, Set<String> names) throws Exception {
         this.store = store;
@@ -36,10 +37,6 @@ final class TimestepView {
         for (String name : names) {
             timestepsByName.put(name, store.timesteps(name));
         }
-    }
-
-    long timestep() {
-        return timestep;
     }
 
     /** Names that got an array at this timestep. */

@@ -61,7 +61,9 @@ final class WindowStore {
 
     static MapStateDescriptor<String, byte[]> chunksDescriptor() {
         return new MapStateDescriptor<>(
-                "window-chunks", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+                "window-chunks",
+                Types.STRING,
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     }
 
     static MapStateDescriptor<String, ArrayLayout> layoutsDescriptor() {

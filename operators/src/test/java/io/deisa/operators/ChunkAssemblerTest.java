@@ -22,7 +22,8 @@ import java.util.List;
 
 class ChunkAssemblerTest {
 
-    private KeyedOneInputStreamOperatorTestHarness<Tuple2<String, Long>, ChunkRecord, AssembledArray>
+    private KeyedOneInputStreamOperatorTestHarness<
+                    Tuple2<String, Long>, ChunkRecord, AssembledArray>
             harness;
 
     private void open(Backend backend) throws Exception {
@@ -97,6 +98,19 @@ class ChunkAssemblerTest {
         assertNoKeyedState();
         harness.processWatermark(5); // the timer of the complete array finds nothing to check
         assertThat(harness.extractOutputValues()).hasSize(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void singleChunkArrayIsEmittedAtOnceWithoutState(Backend backend) throws Exception {
+        open(backend);
+        ChunkRecord only = chunk("P", 2, 0, 0, 0);
+        only.chunksPerDim = new int[] {1, 1};
+        send(only);
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(array -> assertThat(array.chunks).isEqualTo(new byte[][] {only.data}));
+        assertNoKeyedState();
     }
 
     @ParameterizedTest

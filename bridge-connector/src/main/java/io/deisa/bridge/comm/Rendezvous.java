@@ -28,6 +28,8 @@ final class Rendezvous {
     private static final int MAX_REASON_BYTES = 64 * 1024;
     private static final long FIRST_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 500;
+    /** Longer timeouts are capped so that the deadline stays representable in nanoseconds. */
+    private static final Duration MAX_WAIT = Duration.ofDays(365L * 100);
 
     private final int worldSize;
     private final int rank;
@@ -43,7 +45,7 @@ final class Rendezvous {
         this.address = address;
         this.port = port;
         this.timeout = timeout;
-        this.deadlineNanos = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+        this.deadlineNanos = System.nanoTime() + (timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout).toNanos();
     }
 
     /**
@@ -87,7 +89,7 @@ final class Rendezvous {
         FrameChannel channel = connect();
         try {
             channel.send(new Frame(FrameType.HELLO, 0, 0, Handshake.of(rank, worldSize).encode()));
-            channel.readTimeout(remainingMillis());
+            channel.readTimeout(readTimeoutMillis());
             Frame reply = channel.receive(MAX_REASON_BYTES);
             switch (reply.type()) {
                 case WELCOME:
@@ -137,7 +139,7 @@ final class Rendezvous {
             FrameChannel candidate = accept(server, peers);
             Handshake hello;
             try {
-                candidate.readTimeout(remainingMillis());
+                candidate.readTimeout(readTimeoutMillis());
                 Frame frame = candidate.receive(Handshake.SIZE);
                 if (frame.type() != FrameType.HELLO) {
                     throw new ProtocolException("expected HELLO but got " + frame.describe());
@@ -171,12 +173,18 @@ final class Rendezvous {
     }
 
     private FrameChannel accept(ServerSocket server, FrameChannel[] peers) throws IOException {
-        Socket socket;
-        try {
-            server.setSoTimeout(remainingMillis());
-            socket = server.accept();
-        } catch (SocketTimeoutException e) {
-            throw timedOut(missing(peers));
+        Socket socket = null;
+        while (socket == null) {
+            int remaining = remainingMillis();
+            if (remaining == 0) {
+                throw timedOut(missing(peers));
+            }
+            server.setSoTimeout(remaining);
+            try {
+                socket = server.accept();
+            } catch (SocketTimeoutException e) {
+                // Checked against the deadline at the top of the loop.
+            }
         }
         try {
             return new FrameChannel(socket);
@@ -300,9 +308,14 @@ final class Rendezvous {
         return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
     }
 
-    /** Milliseconds left before the deadline, at least 1 while time remains, 0 after. */
+    /** Read timeout until the deadline: at least 1 ms, as 0 would mean no timeout at all. */
+    private int readTimeoutMillis() {
+        return Math.max(1, remainingMillis());
+    }
+
+    /** Milliseconds left before the deadline, rounded up: at least 1 while time remains, 0 after. */
     private int remainingMillis() {
         long nanos = deadlineNanos - System.nanoTime();
-        return nanos <= 0 ? 0 : (int) Math.max(1, Math.min(Integer.MAX_VALUE, Duration.ofNanos(nanos).toMillis()));
+        return nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
     }
 }

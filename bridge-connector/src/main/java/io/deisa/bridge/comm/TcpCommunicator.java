@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * payload} (big-endian, payload at most 1 GiB), where {@code seq} numbers the collectives of the
  * communicator. In every collective each rank other than 0 reports to rank 0, which checks type,
  * number and root: a rank in {@code barrier} while another is in {@code broadcast}, or in
- * broadcasts of different roots, is detected and reported instead of corrupting the stream. A failure (a peer
- * closing its socket, a mismatch, invalid arguments) breaks the communicator: the failing rank tells
- * the others, which get a {@link CommunicatorException} naming the rank at fault, and every later
- * call fails. No Java serialization is used.
+ * broadcasts of different roots, is detected and reported instead of corrupting the stream. A
+ * failure (a peer closing its socket, a mismatch, invalid arguments) breaks the communicator: the
+ * failing rank tells the others, which get a {@link CommunicatorException} naming the rank at
+ * fault, and every later call fails. No Java serialization is used.
  *
  * <p><b>Threads.</b> Collectives of one rank must be called from one thread at a time. {@link
  * #close()} may be called from any thread: it unblocks a waiting collective, which then throws a
