@@ -17,6 +17,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import io.deisa.bridge.internal.FeedbackAnswer;
+
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -71,8 +73,10 @@ public final class Bridge implements AutoCloseable {
     private ChunkBufferPool pool;
     private DataEndpoint data;
     private HeadClient head;
+    private int maxSimulationAhead;
     private long nextSequence;
     private long lastTimestep = Long.MIN_VALUE;
+    private long progressWaitNanos;
     private volatile boolean runClosed;
     private boolean released;
 
@@ -174,15 +178,15 @@ public final class Bridge implements AutoCloseable {
             throw new DeisaException("Bridge " + bridgeId + " could not open its data endpoint: " + e.getMessage(), e);
         }
         head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), timeout);
-        head.register(
+        maxSimulationAhead = head.register(
                 new Registration(
                         bridgeId, systemMetadata.worldSize(), head.localAddress().getHostAddress(),
                         data.port(), hostName(), declarations),
                 timeout);
         head.startListening(this::fail);
         comm.barrier();
-        LOG.info("Bridge {} of {} registered at {} (data port {})",
-                bridgeId, systemMetadata.worldSize(), systemMetadata.head(), data.port());
+        LOG.info("Bridge {} of {} registered at {} (data port {}, may run {} timestep(s) ahead)",
+                bridgeId, systemMetadata.worldSize(), systemMetadata.head(), data.port(), maxSimulationAhead);
     }
 
     private static long bufferBytes() {
@@ -281,8 +285,41 @@ public final class Bridge implements AutoCloseable {
         // exactly one chunk, so the whole capacity is the chunk.
         buffer.clear();
         array.lastTimestep = timestep;
+        boolean newTimestep = timestep > lastTimestep;
         lastTimestep = timestep;
         data.enqueue(new OutboundItem.Chunk(array.id, nextSequence++, timestep, buffer));
+        if (newTimestep) {
+            reportStats();
+        }
+        awaitAnalytics(timestep);
+    }
+
+    /** Blocks while the analytics lag more than {@code maxSimulationAhead} timesteps behind. */
+    private void awaitAnalytics(long timestep) {
+        long required = timestep - maxSimulationAhead - 1;
+        if (head.progress() >= required) {
+            return;
+        }
+        long start = System.nanoTime();
+        LOG.debug("Bridge {}: send at timestep {} waits for the analytics to finish timestep {}",
+                bridgeId, timestep, required);
+        try {
+            head.awaitProgress(required);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting for the analytics", e);
+        }
+        long waited = System.nanoTime() - start;
+        progressWaitNanos += waited;
+        LOG.debug("Bridge {}: waited {} ms for the analytics at timestep {}", bridgeId, waited / 1_000_000, timestep);
+    }
+
+    private void reportStats() {
+        try {
+            head.sendStats(lastTimestep, pool.blockedNanos() + progressWaitNanos);
+        } catch (IOException e) {
+            LOG.debug("Bridge {}: could not report stats", bridgeId, e);
+        }
     }
 
     private SharedArray checkSend(String arrayName, long timestep, Set<DType> accepted, String given, int length) {
@@ -339,9 +376,43 @@ public final class Bridge implements AutoCloseable {
     }
 
     /**
+     * Collective: the feedback value published for {@code name} at exactly {@code timestep}, or
+     * null when none is retained. Bridge 0 asks the analytics and broadcasts the answer, so every
+     * bridge returns the same value. Integral numbers come back as {@link Long}, others as {@link
+     * Double}.
+     */
+    public Object get(String name, long timestep) {
+        List<Feedback> entries = queryCollectively(name, false, timestep);
+        return entries.isEmpty() ? null : entries.get(0).value();
+    }
+
+    /** Collective: the retained feedback entries of {@code name}, oldest first, or an empty list. */
+    public List<Feedback> get(String name) {
+        return queryCollectively(name, true, 0);
+    }
+
+    private List<Feedback> queryCollectively(String name, boolean all, long timestep) {
+        if (name == null) {
+            throw new IllegalArgumentException("Bridge " + bridgeId + ": feedback name must not be null");
+        }
+        if (released) {
+            throw new ContractError("Bridge " + bridgeId + " cannot get feedback '" + name + "': the bridge is closed");
+        }
+        byte[] answer = null;
+        if (bridgeId == 0) {
+            answer = FeedbackAnswer.ask(() -> {
+                throwIfFailed();
+                return head.query(name, all, timestep, systemMetadata.connectTimeout());
+            });
+        }
+        return FeedbackAnswer.decode(comm.broadcast(answer, 0), bridgeId, name);
+    }
+
+    /**
      * Collective: ends the run at {@code timestep}. Starts with a barrier; then every bridge tells the
-     * analytics that it finished (bridge 0's notice ends the simulation) and waits until the analytics received
-     * all its chunks. Analytics finish the pending callbacks and the job ends.
+     * analytics that it finished (bridge 0's notice ends the simulation), waits until the analytics
+     * received all its chunks and finished the pending callbacks, and keeps the final feedback so
+     * that {@link #get} still answers until {@link #close()}.
      *
      * @return {@code timestep}
      * @throws ContractError when the bridge is already closed
@@ -357,6 +428,7 @@ public final class Bridge implements AutoCloseable {
         try {
             head.sendClose(timestep);
             data.finish(nextSequence, timestep, failure::get);
+            head.awaitFinalTable();
         } catch (IOException e) {
             throw new DeisaException("Bridge " + bridgeId + " could not tell the analytics head that the run ended: "
                     + e.getMessage(), e);
@@ -365,8 +437,9 @@ public final class Bridge implements AutoCloseable {
             throw new DeisaException("Bridge " + bridgeId + " was interrupted while closing the run", e);
         }
         runClosed = true;
-        LOG.info("Bridge {} closed the run at timestep {} after {} chunks (blocked {} ms on back-pressure)",
-                bridgeId, timestep, nextSequence, pool.blockedNanos() / 1_000_000);
+        LOG.info("Bridge {} closed the run at timestep {} after {} chunks (blocked {} ms on full buffers, "
+                        + "{} ms waiting for the analytics)",
+                bridgeId, timestep, nextSequence, pool.blockedNanos() / 1_000_000, progressWaitNanos / 1_000_000);
         return timestep;
     }
 

@@ -37,11 +37,14 @@ public final class FrameIO {
      */
     public static Frame read(InputStream in, int maxLength) throws IOException {
         int length = readLength(in, maxLength);
-        byte[] body = new byte[length];
-        readFully(in, body, "frame of " + length + " bytes");
+        int type = in.read();
+        if (type < 0) {
+            throw new ProtocolException("Connection closed in the middle of a frame of " + length + " bytes");
+        }
+        // the payload is read into its final array: one allocation of the frame's size, not two
         byte[] payload = new byte[length - 1];
-        System.arraycopy(body, 1, payload, 0, payload.length);
-        return new Frame(body[0], payload);
+        readFully(in, payload, "frame of " + length + " bytes");
+        return new Frame((byte) type, payload);
     }
 
     /**
@@ -115,6 +118,31 @@ public final class FrameIO {
      * ProtocolException} whose message names the peer.
      */
     public static void expectHello(InputStream in, byte channel, String peer) throws IOException {
+        byte actual = readHello(in, peer);
+        if (actual != channel) {
+            throw new ProtocolException(
+                    peer + " opened channel " + actual + " where channel " + channel
+                            + " was expected");
+        }
+    }
+
+    /**
+     * Reads and checks a HELLO frame and returns the channel it opens; an ERROR frame, a wrong magic
+     * or version is a {@link ProtocolException} whose message names the peer.
+     */
+    public static byte readHello(InputStream in, String peer) throws IOException {
+        try {
+            return checkHello(in, peer);
+        } catch (ProtocolException e) {
+            // a truncated or oversized HELLO must name the peer too
+            if (e.getMessage() != null && e.getMessage().contains(peer)) {
+                throw e;
+            }
+            throw new ProtocolException("Bad HELLO from " + peer + ": " + e.getMessage());
+        }
+    }
+
+    private static byte checkHello(InputStream in, String peer) throws IOException {
         Frame frame = read(in, Protocol.MAX_CONTROL_FRAME);
         if (frame.type() == Protocol.ERROR) {
             throw new ProtocolException(peer + " refused the connection: " + errorReason(frame));
@@ -135,12 +163,7 @@ public final class FrameIO {
                     peer + " speaks protocol version " + version + ", this side speaks "
                             + Protocol.VERSION);
         }
-        byte actual = reader.getByte();
-        if (actual != channel) {
-            throw new ProtocolException(
-                    peer + " opened channel " + actual + " where channel " + channel
-                            + " was expected");
-        }
+        return reader.getByte();
     }
 
     /** Writes an ERROR frame carrying {@code reason}. */

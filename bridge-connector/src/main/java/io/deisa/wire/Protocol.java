@@ -18,6 +18,8 @@ public final class Protocol {
     public static final byte CHANNEL_CONTROL = 1;
     /** Channel id in HELLO: a source reader fetching chunks from a bridge. */
     public static final byte CHANNEL_DATA = 2;
+    /** Channel id in HELLO: the job's feedback publisher reporting to the head. */
+    public static final byte CHANNEL_PUBLISH = 3;
 
     // Frame types shared by both channels.
     /** First frame of a connection, in both directions. */
@@ -32,6 +34,10 @@ public final class Protocol {
     public static final byte CLOSE = 0x11;
     /** A bridge leaves without {@code close(timestep)}. */
     public static final byte ABORT = 0x12;
+    /** Bridge 0 asks for the feedback of a key (one timestep, or all retained). */
+    public static final byte GET = 0x13;
+    /** A bridge reports its newest timestep and the time it spent blocked. */
+    public static final byte STATS = 0x14;
     // Control channel: head -> bridge.
     /** Every bridge of the world has registered consistently. */
     public static final byte REGISTERED = 0x18;
@@ -39,6 +45,16 @@ public final class Protocol {
     public static final byte REJECTED = 0x19;
     /** The analytics job stopped before the end of the run. */
     public static final byte JOB_FAILED = 0x1A;
+    /** Analytics progress: every callback for timesteps up to the payload's has run. */
+    public static final byte PROGRESS = 0x1B;
+    /** Answer to GET: a list of feedback entries. */
+    public static final byte FEEDBACK_REPLY = 0x1C;
+    /** The analytics finished: the whole retained feedback table. */
+    public static final byte FINAL = 0x1D;
+
+    // Publish channel: feedback publisher -> head (PROGRESS is shared with the control channel).
+    /** One feedback value published by a callback. */
+    public static final byte FEEDBACK = 0x30;
 
     // Data channel: bridge -> reader.
     /** Arrow IPC schema message of one array of the bridge. */
@@ -69,6 +85,12 @@ public final class Protocol {
             case REGISTERED: return "REGISTERED";
             case REJECTED: return "REJECTED";
             case JOB_FAILED: return "JOB_FAILED";
+            case GET: return "GET";
+            case STATS: return "STATS";
+            case PROGRESS: return "PROGRESS";
+            case FEEDBACK_REPLY: return "FEEDBACK_REPLY";
+            case FINAL: return "FINAL";
+            case FEEDBACK: return "FEEDBACK";
             case SCHEMA: return "SCHEMA";
             case CHUNK: return "CHUNK";
             case END: return "END";

@@ -10,10 +10,12 @@ import io.deisa.operators.CallbackOperator;
 import io.deisa.operators.CallbackSpec;
 import io.deisa.operators.ChunkAssembler;
 import io.deisa.operators.ConstantKey;
+import io.deisa.operators.FeedbackPublisher;
 import io.deisa.operators.TimestepCompleted;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
@@ -36,6 +38,7 @@ import java.util.TreeSet;
  * Bridge source (one split per bridge, timestep = event time)
  *   → keyBy(array, timestep) → Assemble arrays (chunks as MapState entries)
  *     → keyBy(constant) → Analytics callbacks (windows, AND/OR on event-time timers)
+ *       └ side output: feedback → broadcast → Publish feedback and progress (broadcast state → head)
  * </pre>
  *
  * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
@@ -77,8 +80,10 @@ final class AnalyticsJob {
             callback.arrays().stream().map(WindowSpec::name).forEach(requested::add);
         }
         Configuration sourceConf = new Configuration();
-        sourceConf.set(BridgeSourceOptions.HEAD, options.head());
         sourceConf.addAll(options.configuration());
+        sourceConf.set(BridgeSourceOptions.HEAD, options.head());
+        sourceConf.set(BridgeSourceOptions.MAX_SIMULATION_AHEAD, options.maxSimulationAhead());
+        sourceConf.set(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE, options.feedbackQueueSize());
         DataStream<ChunkRecord> chunks = env.fromSource(
                         new BridgeSource(sourceConf, requested), WatermarkStrategy.noWatermarks(),
                         "Bridges (head " + options.head() + ")")
@@ -95,6 +100,14 @@ final class AnalyticsJob {
                 .uid("deisa-callbacks")
                 .setParallelism(1)
                 .setMaxParallelism(1);
-        completed.sinkTo(new DiscardingSink<>()).name("Timesteps analysed").uid("deisa-progress");
+        completed.sinkTo(new DiscardingSink<>()).name("Timesteps analysed").uid("deisa-timesteps");
+        completed.getSideOutput(CallbackOperator.FEEDBACK)
+                .broadcast()
+                .transform("Publish feedback and progress", Types.VOID, new FeedbackPublisher(
+                        options.head(), options.feedbackQueueSize(),
+                        sourceConf.get(BridgeSourceOptions.READER_CONNECT_TIMEOUT)))
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .uid("deisa-feedback");
     }
 }

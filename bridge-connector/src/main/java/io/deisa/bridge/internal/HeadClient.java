@@ -3,6 +3,7 @@ package io.deisa.bridge.internal;
 import io.deisa.bridge.ContractError;
 import io.deisa.bridge.DeisaException;
 import io.deisa.bridge.DeisaTimeoutException;
+import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.PayloadWriter;
@@ -22,11 +23,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * A bridge's control connection to the analytics head: connects (retrying, since the simulation and
- * the analytics may start in either order), registers, then listens for the head's notices.
+ * the analytics may start in either order), registers, then listens for the head's notices:
+ * analytics progress, feedback replies, the final feedback table, and job failures.
  */
 public final class HeadClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadClient.class);
@@ -36,7 +39,14 @@ public final class HeadClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final Object lock = new Object();
     private volatile boolean closing;
+    /** Newest timestep up to which every callback has run. */
+    private long progress = Long.MIN_VALUE;
+    /** The whole feedback table, once the analytics finished. */
+    private List<FeedbackTable.Entry> finalTable;
+    private List<FeedbackTable.Entry> reply;
+    private DeisaException failure;
 
     private HeadClient(int bridgeId, String head, Socket socket) throws IOException {
         this.bridgeId = bridgeId;
@@ -90,12 +100,13 @@ public final class HeadClient implements AutoCloseable {
     /**
      * Registers the bridge and waits until every bridge of the world has registered.
      *
+     * @return how many timesteps the simulation may run ahead of the analytics
      * @throws ContractError when the head rejects the metadata
      * @throws DeisaTimeoutException when the world is not complete within {@code timeout}
      */
-    public void register(Registration registration, Duration timeout) {
+    public int register(Registration registration, Duration timeout) {
         try {
-            FrameIO.write(out, Protocol.REGISTER, registration.encode());
+            write(Protocol.REGISTER, registration.encode());
             long deadline = System.nanoTime() + timeout.toNanos();
             FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "analytics head at " + head);
             while (true) {
@@ -108,7 +119,7 @@ public final class HeadClient implements AutoCloseable {
                 switch (frame.type()) {
                     case Protocol.REGISTERED:
                         socket.setSoTimeout(0);
-                        return;
+                        return frame.reader().getInt();
                     case Protocol.REJECTED:
                         throw new ContractError(FrameIO.errorReason(frame));
                     case Protocol.JOB_FAILED:
@@ -147,29 +158,137 @@ public final class HeadClient implements AutoCloseable {
         try {
             while (true) {
                 Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-                if (frame.type() == Protocol.JOB_FAILED) {
-                    onFailure.accept(new DeisaException("The analytics job failed: " + FrameIO.errorReason(frame)));
-                    return;
+                switch (frame.type()) {
+                    case Protocol.PROGRESS:
+                        long completed = frame.reader().getLong();
+                        synchronized (lock) {
+                            progress = Math.max(progress, completed);
+                            lock.notifyAll();
+                        }
+                        break;
+                    case Protocol.FEEDBACK_REPLY:
+                        List<FeedbackTable.Entry> entries = FeedbackTable.decode(frame.reader());
+                        synchronized (lock) {
+                            reply = entries;
+                            lock.notifyAll();
+                        }
+                        break;
+                    case Protocol.FINAL:
+                        List<FeedbackTable.Entry> table = FeedbackTable.decode(frame.reader());
+                        synchronized (lock) {
+                            finalTable = table;
+                            progress = Long.MAX_VALUE;
+                            lock.notifyAll();
+                        }
+                        break;
+                    case Protocol.JOB_FAILED:
+                        failWith(new DeisaException("The analytics job failed: " + FrameIO.errorReason(frame)), onFailure);
+                        return;
+                    default:
+                        LOG.warn("Bridge {}: ignoring unexpected {} frame from the head", bridgeId, frame.name());
                 }
-                LOG.warn("Bridge {}: ignoring unexpected {} frame from the head", bridgeId, frame.name());
             }
         } catch (IOException e) {
-            if (!closing) {
-                onFailure.accept(new DeisaException(
+            boolean finished;
+            synchronized (lock) {
+                finished = finalTable != null;
+            }
+            if (!closing && !finished) {
+                failWith(new DeisaException(
                         "Bridge " + bridgeId + " lost its connection to the analytics head at " + head
-                                + ": the analytics job ended or failed (" + e.getMessage() + ")", e));
+                                + ": the analytics job ended or failed (" + e.getMessage() + ")", e), onFailure);
             }
         }
     }
 
+    private void failWith(DeisaException error, Consumer<DeisaException> onFailure) {
+        synchronized (lock) {
+            failure = error;
+            lock.notifyAll();
+        }
+        onFailure.accept(error);
+    }
+
+    /** Waits on {@code lock} until {@code done} holds; throws the head's failure if one comes first. */
+    private void await(java.util.function.BooleanSupplier done, long timeoutNanos, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (lock) {
+            while (!done.getAsBoolean()) {
+                if (failure != null) {
+                    throw new DeisaException(failure.getMessage(), failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new DeisaTimeoutException("Bridge " + bridgeId + " timed out after "
+                            + Duration.ofNanos(timeoutNanos) + " waiting for " + what + " from the head at " + head);
+                }
+                lock.wait(Math.max(1, Math.min(left / 1_000_000, 1_000)));
+            }
+        }
+    }
+
+    /** Blocks until every callback for timesteps up to {@code timestep} has run. */
+    public void awaitProgress(long timestep) throws InterruptedException {
+        await(() -> progress >= timestep, Long.MAX_VALUE / 2, "analytics progress to timestep " + timestep);
+    }
+
+    /** Newest timestep up to which every callback has run, or {@link Long#MIN_VALUE}. */
+    public long progress() {
+        synchronized (lock) {
+            return progress;
+        }
+    }
+
+    /** Blocks until the analytics finished and returns the final feedback table. */
+    public List<FeedbackTable.Entry> awaitFinalTable() throws InterruptedException {
+        await(() -> finalTable != null, Long.MAX_VALUE / 2, "the end of the analytics");
+        synchronized (lock) {
+            return finalTable;
+        }
+    }
+
+    /**
+     * Asks the head for the feedback of {@code key}: the entry at {@code timestep}, or every
+     * retained entry when {@code all}. After the analytics finished, answers from the final table.
+     */
+    public List<FeedbackTable.Entry> query(String key, boolean all, long timestep, Duration timeout)
+            throws IOException, InterruptedException {
+        synchronized (lock) {
+            if (finalTable != null) {
+                FeedbackTable table = new FeedbackTable(Integer.MAX_VALUE);
+                finalTable.forEach(table::put);
+                return all ? table.entries(key) : table.entry(key, timestep);
+            }
+            reply = null;
+        }
+        write(Protocol.GET, new PayloadWriter().putString(key).putByte(all ? 1 : 0).putLong(timestep).toByteArray());
+        await(() -> reply != null || finalTable != null, timeout.toNanos(), "feedback '" + key + "'");
+        synchronized (lock) {
+            if (reply == null) {
+                return query(key, all, timestep, timeout);
+            }
+            return reply;
+        }
+    }
+
+    /** Reports this bridge's newest timestep and the time it spent blocked, for the job's metrics. */
+    public void sendStats(long lastTimestep, long blockedNanos) throws IOException {
+        write(Protocol.STATS, new PayloadWriter().putLong(lastTimestep).putLong(blockedNanos).toByteArray());
+    }
+
+    private synchronized void write(byte type, byte[] payload) throws IOException {
+        FrameIO.write(out, type, payload);
+    }
+
     /** Tells the head that the simulation finished at {@code timestep} (bridge 0 only). */
     public void sendClose(long timestep) throws IOException {
-        FrameIO.write(out, Protocol.CLOSE, new PayloadWriter().putLong(timestep).toByteArray());
+        write(Protocol.CLOSE, new PayloadWriter().putLong(timestep).toByteArray());
     }
 
     /** Tells the head that this bridge leaves without {@code close(timestep)}. */
     public void sendAbort(String reason) throws IOException {
-        FrameIO.write(out, Protocol.ABORT, new PayloadWriter().putString(reason).toByteArray());
+        write(Protocol.ABORT, new PayloadWriter().putString(reason).toByteArray());
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.deisa.connector.source;
 import io.deisa.connector.source.enumerator.BridgeEnumeratorState;
 import io.deisa.connector.source.enumerator.BridgeEnumeratorStateSerializer;
 import io.deisa.connector.source.enumerator.BridgeSplitEnumerator;
+import io.deisa.connector.source.head.HeadServer;
 import io.deisa.connector.source.reader.BridgeSourceReader;
 import io.deisa.connector.source.reader.BridgeSourceSettings;
 import io.deisa.connector.source.split.BridgeSplit;
@@ -81,7 +82,12 @@ public final class BridgeSource
     public SplitEnumerator<BridgeSplit, BridgeEnumeratorState> restoreEnumerator(
             SplitEnumeratorContext<BridgeSplit> context, BridgeEnumeratorState checkpoint) {
         HeadAddress head = HeadAddress.parse(configuration.get(BridgeSourceOptions.HEAD));
-        return new BridgeSplitEnumerator(context, head.host(), head.port(), requestedArrays, checkpoint);
+        return new BridgeSplitEnumerator(
+                context,
+                listener -> new HeadServer(head.host(), head.port(), requestedArrays,
+                        configuration.get(BridgeSourceOptions.MAX_SIMULATION_AHEAD),
+                        configuration.get(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE), listener),
+                checkpoint);
     }
 
     @Override

@@ -16,6 +16,19 @@ public final class BridgeSourceOptions {
             .withDescription("host:port the analytics head listens on; bridges connect to it "
                     + "(SystemMetadata.head / DEISA_HEAD on the simulation side).");
 
+    /** How many timesteps the simulation may run ahead of the analytics. */
+    public static final ConfigOption<Integer> MAX_SIMULATION_AHEAD = ConfigOptions.key("deisa.max-simulation-ahead")
+            .intType()
+            .defaultValue(1)
+            .withDescription("Bridge.send for timestep t returns only after every callback for timesteps "
+                    + "<= t - k - 1 has run (k >= 0).");
+
+    /** Feedback entries retained per key. */
+    public static final ConfigOption<Integer> FEEDBACK_QUEUE_SIZE = ConfigOptions.key("deisa.feedback-queue-size")
+            .intType()
+            .defaultValue(1024)
+            .withDescription("How many feedback values each key retains; the oldest are evicted.");
+
     /** How long a reader tries to connect to a bridge. */
     public static final ConfigOption<Duration> READER_CONNECT_TIMEOUT =
             ConfigOptions.key("deisa.source.connect-timeout")

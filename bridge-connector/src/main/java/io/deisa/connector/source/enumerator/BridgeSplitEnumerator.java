@@ -10,6 +10,7 @@ import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.FlinkRuntimeException;
 
 import org.slf4j.Logger;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The enumerator runs on the JobManager and hosts the {@link HeadServer}. Once every bridge has
@@ -42,16 +42,17 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
     private boolean allAssigned;
 
     /**
-     * An enumerator whose head listens on {@code host:port} for a job requesting {@code
-     * requestedArrays}, starting from {@code state}.
+     * An enumerator hosting a head built by {@code headFactory} (given this enumerator as its
+     * listener), starting from {@code state}.
      */
     public BridgeSplitEnumerator(
-            SplitEnumeratorContext<BridgeSplit> context, String host, int port, Set<String> requestedArrays,
+            SplitEnumeratorContext<BridgeSplit> context,
+            java.util.function.Function<HeadListener, HeadServer> headFactory,
             BridgeEnumeratorState state) {
         this.context = context;
         this.pending = new ArrayList<>(state.pendingSplits());
         this.allAssigned = state.allAssigned();
-        this.head = new HeadServer(host, port, requestedArrays, this);
+        this.head = headFactory.apply(this);
     }
 
     @Override
@@ -61,6 +62,22 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         } catch (IOException e) {
             throw new FlinkRuntimeException(e.getMessage(), e);
         }
+        MetricGroup metrics = context.metricGroup().addGroup("deisa");
+        metrics.gauge("analyticsTimestep", head::progress);
+        metrics.gauge("simulationTimestep", head::simulationTimestep);
+        metrics.gauge("timestepsAhead", this::timestepsAhead);
+        metrics.gauge("bridgesBlockedMs", head::bridgesBlockedMillis);
+        metrics.gauge("feedbackEntries", head::feedbackEntries);
+    }
+
+    /** How many timesteps the simulation is ahead of the analytics (0 before both started). */
+    private long timestepsAhead() {
+        long simulation = head.simulationTimestep();
+        long analytics = head.progress();
+        if (simulation == Long.MIN_VALUE || analytics == Long.MIN_VALUE || analytics == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, simulation - analytics);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package io.deisa.connector.source.head;
 
+import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.PayloadReader;
+import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
 import io.deisa.wire.ProtocolException;
 import io.deisa.wire.Registration;
@@ -28,8 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The head endpoint: the one address a simulation needs. It registers bridges, checks their
- * metadata with a {@link BridgeRegistry}, releases them all once the world is complete, and
- * watches their control connections: a bridge that reports an abnormal exit, or whose connection
+ * metadata with a {@link BridgeRegistry}, releases them all once the world is complete, relays the
+ * analytics progress and feedback from the job's publisher to the bridges, and watches their
+ * control connections: a bridge that reports an abnormal exit, or whose connection
  * drops before it closed the run, fails the run with a message naming it. Control frames are
  * described in {@code docs/PROTOCOL.md}.
  */
@@ -41,21 +44,32 @@ public final class HeadServer implements AutoCloseable {
     private final int port;
     private final HeadListener listener;
     private final BridgeRegistry registry;
+    private final int maxSimulationAhead;
+    private final FeedbackTable feedback;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
+    private final Map<Integer, long[]> bridgeStats = new ConcurrentHashMap<>();
+    private volatile long progress = Long.MIN_VALUE;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private ServerSocket server;
     private volatile boolean closing;
     private volatile boolean failed;
 
     /**
-     * A head for a job whose callbacks request {@code requestedArrays}, listening on
-     * {@code host:port} once started.
+     * A head for a job whose callbacks request {@code requestedArrays}, listening on {@code
+     * host:port} once started.
+     *
+     * @param maxSimulationAhead told to bridges: how many timesteps they may run ahead
+     * @param feedbackQueueSize feedback entries retained per key
      */
-    public HeadServer(String host, int port, Set<String> requestedArrays, HeadListener listener) {
+    public HeadServer(
+            String host, int port, Set<String> requestedArrays, int maxSimulationAhead, int feedbackQueueSize,
+            HeadListener listener) {
         this.host = host;
         this.port = port;
         this.listener = listener;
         this.registry = new BridgeRegistry(requestedArrays);
+        this.maxSimulationAhead = maxSimulationAhead;
+        this.feedback = new FeedbackTable(feedbackQueueSize);
     }
 
     /**
@@ -108,29 +122,91 @@ public final class HeadServer implements AutoCloseable {
         final int bridgeId;
         final OutputStream out;
         volatile boolean runClosed;
+        volatile boolean aborted;
 
         Session(int bridgeId, OutputStream out) {
             this.bridgeId = bridgeId;
             this.out = out;
         }
 
-        synchronized void send(byte type, String text) {
+        synchronized void send(byte type, byte[] payload) {
             try {
-                FrameIO.write(out, type, text.getBytes(StandardCharsets.UTF_8));
+                FrameIO.write(out, type, payload);
             } catch (IOException e) {
                 LOG.debug("Could not notify bridge {}", bridgeId, e);
             }
         }
+
+        void send(byte type, String text) {
+            send(type, text.getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private void serve(Socket socket) {
-        String peer = "bridge at " + socket.getRemoteSocketAddress();
-        Session session = null;
+        String peer = "client at " + socket.getRemoteSocketAddress();
         try (socket) {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
-            FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, peer);
-            FrameIO.write(out, Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_CONTROL));
+            byte channel = FrameIO.readHello(in, peer);
+            if (channel != Protocol.CHANNEL_CONTROL && channel != Protocol.CHANNEL_PUBLISH) {
+                FrameIO.sendError(out, "the head serves the control and publish channels, not channel " + channel);
+                return;
+            }
+            FrameIO.write(out, Protocol.HELLO, FrameIO.helloPayload(channel));
+            if (channel == Protocol.CHANNEL_PUBLISH) {
+                servePublisher(in, peer);
+            } else {
+                serveBridge(in, out, socket);
+            }
+        } catch (IOException e) {
+            if (!closing) {
+                LOG.warn("Closed connection of {}: {}", peer, e.getMessage());
+            }
+        } finally {
+            sockets.remove(socket);
+        }
+    }
+
+    /** The job's feedback publisher: feedback values and analytics progress. */
+    private void servePublisher(InputStream in, String peer) throws IOException {
+        LOG.info("Feedback publisher connected from {}", peer);
+        while (true) {
+            Frame frame;
+            try {
+                frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+            } catch (EOFException e) {
+                return;
+            }
+            PayloadReader payload = frame.reader();
+            if (frame.type() == Protocol.FEEDBACK) {
+                feedback.put(new FeedbackTable.Entry(payload.getString(), payload.getLong(), payload.getBytes()));
+            } else if (frame.type() == Protocol.PROGRESS) {
+                onProgress(payload.getLong());
+            } else {
+                throw new ProtocolException("Unexpected " + frame.name() + " frame from the feedback publisher");
+            }
+        }
+    }
+
+    private synchronized void onProgress(long completed) {
+        if (completed <= progress) {
+            return;
+        }
+        progress = completed;
+        if (completed == Long.MAX_VALUE) {
+            byte[] table = FeedbackTable.encode(feedback.all());
+            LOG.info("Analytics finished; sending {} feedback entries to the bridges", feedback.size());
+            sessions.values().forEach(s -> s.send(Protocol.FINAL, table));
+        } else {
+            byte[] payload = new PayloadWriter().putLong(completed).toByteArray();
+            sessions.values().forEach(s -> s.send(Protocol.PROGRESS, payload));
+        }
+    }
+
+    private void serveBridge(InputStream in, OutputStream out, Socket socket) throws IOException {
+        String peer = "bridge at " + socket.getRemoteSocketAddress();
+        Session session = null;
+        try {
             Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
             if (frame.type() != Protocol.REGISTER) {
                 throw new ProtocolException("Expected REGISTER from " + peer + ", got " + frame.name());
@@ -142,18 +218,9 @@ public final class HeadServer implements AutoCloseable {
                 return;
             }
             while (true) {
-                Frame notice = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-                if (notice.type() == Protocol.CLOSE) {
-                    PayloadReader payload = notice.reader();
-                    long timestep = payload.getLong();
-                    session.runClosed = true;
-                    LOG.info("Bridge {} closed the run at timestep {}", session.bridgeId, timestep);
-                } else if (notice.type() == Protocol.ABORT) {
-                    String reason = notice.reader().getString();
-                    runFailed("Bridge " + session.bridgeId + " left the run abnormally: " + reason);
+                handleBridgeFrame(session, FrameIO.read(in, Protocol.MAX_CONTROL_FRAME), peer);
+                if (session.aborted) {
                     return;
-                } else {
-                    throw new ProtocolException("Unexpected " + notice.name() + " frame from " + peer);
                 }
             }
         } catch (EOFException e) {
@@ -162,14 +229,36 @@ public final class HeadServer implements AutoCloseable {
                         + "close(timestep): the bridge process died or left abnormally");
             }
         } catch (IOException e) {
-            if (!closing) {
-                LOG.warn("Refused {}: {}", peer, e.getMessage());
-                if (session != null && !session.runClosed) {
-                    runFailed("Lost the control connection of " + peer + ": " + e.getMessage());
-                }
+            if (session != null && !session.runClosed && !closing) {
+                runFailed("Lost the control connection of " + peer + ": " + e.getMessage());
             }
-        } finally {
-            sockets.remove(socket);
+            throw e;
+        }
+    }
+
+    private void handleBridgeFrame(Session session, Frame frame, String peer) throws ProtocolException {
+        PayloadReader payload = frame.reader();
+        switch (frame.type()) {
+            case Protocol.CLOSE:
+                session.runClosed = true;
+                LOG.info("Bridge {} closed the run at timestep {}", session.bridgeId, payload.getLong());
+                break;
+            case Protocol.ABORT:
+                session.aborted = true;
+                runFailed("Bridge " + session.bridgeId + " left the run abnormally: " + payload.getString());
+                break;
+            case Protocol.GET:
+                String key = payload.getString();
+                boolean all = payload.getByte() != 0;
+                long timestep = payload.getLong();
+                session.send(Protocol.FEEDBACK_REPLY,
+                        FeedbackTable.encode(all ? feedback.entries(key) : feedback.entry(key, timestep)));
+                break;
+            case Protocol.STATS:
+                bridgeStats.put(session.bridgeId, new long[] {payload.getLong(), payload.getLong()});
+                break;
+            default:
+                throw new ProtocolException("Unexpected " + frame.name() + " frame from " + peer);
         }
     }
 
@@ -195,9 +284,30 @@ public final class HeadServer implements AutoCloseable {
             world = registry.registrations();
         }
         LOG.info("All {} bridges registered", world.size());
-        sessions.values().forEach(s -> s.send(Protocol.REGISTERED, ""));
+        byte[] registered = new PayloadWriter().putInt(maxSimulationAhead).toByteArray();
+        sessions.values().forEach(s -> s.send(Protocol.REGISTERED, registered));
         listener.onWorldRegistered(world);
         return true;
+    }
+
+    /** Newest timestep up to which every callback has run, or {@link Long#MIN_VALUE}. */
+    public long progress() {
+        return progress;
+    }
+
+    /** Newest timestep any bridge reported, or {@link Long#MIN_VALUE}. */
+    public long simulationTimestep() {
+        return bridgeStats.values().stream().mapToLong(s -> s[0]).max().orElse(Long.MIN_VALUE);
+    }
+
+    /** Total time the bridges spent blocked by back-pressure, in milliseconds. */
+    public long bridgesBlockedMillis() {
+        return bridgeStats.values().stream().mapToLong(s -> s[1]).sum() / 1_000_000;
+    }
+
+    /** Feedback entries retained. */
+    public int feedbackEntries() {
+        return feedback.size();
     }
 
     private void runFailed(String reason) {

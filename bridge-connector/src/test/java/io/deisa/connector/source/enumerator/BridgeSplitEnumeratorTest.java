@@ -1,0 +1,384 @@
+package io.deisa.connector.source.enumerator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.deisa.bridge.ArrayMetadata;
+import io.deisa.bridge.ContractError;
+import io.deisa.bridge.DType;
+import io.deisa.bridge.DeisaException;
+import io.deisa.bridge.internal.HeadClient;
+import io.deisa.connector.source.head.HeadListener;
+import io.deisa.connector.source.head.HeadServer;
+import io.deisa.connector.source.split.BridgeSplit;
+import io.deisa.wire.ArrayDeclaration;
+import io.deisa.wire.Registration;
+
+import org.apache.flink.api.connector.source.ReaderInfo;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.api.connector.source.mocks.MockSplitEnumeratorContext;
+import org.apache.flink.util.FlinkRuntimeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The enumerator with its real head server on a real socket, driven by bridges that speak the real
+ * control protocol through {@link HeadClient}.
+ */
+class BridgeSplitEnumeratorTest {
+    private static final String HOST = "127.0.0.1";
+    private static final Duration GUARD = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final String REMOTE = "192.0.2.1";
+
+    /**
+     * Counts the work the enumerator hands to the coordinator thread, and lets the test run its own
+     * calls there too (the enumerator is single-threaded by contract).
+     */
+    static final class RecordingContext extends MockSplitEnumeratorContext<BridgeSplit> {
+        final Semaphore enumeratorTasksDone = new Semaphore(0);
+
+        RecordingContext(int parallelism) {
+            super(parallelism);
+        }
+
+        @Override
+        public void runInCoordinatorThread(Runnable runnable) {
+            super.runInCoordinatorThread(() -> {
+                try {
+                    runnable.run();
+                } finally {
+                    enumeratorTasksDone.release();
+                }
+            });
+        }
+
+        /** Waits until {@code count} tasks the enumerator scheduled have run. */
+        void awaitEnumeratorTasks(int count) throws InterruptedException {
+            assertThat(enumeratorTasksDone.tryAcquire(count, 5, TimeUnit.SECONDS))
+                    .as("%d coordinator task(s) of the enumerator ran", count).isTrue();
+        }
+
+        /** Runs {@code runnable} in the coordinator thread and waits for it. */
+        void runAndWait(Runnable runnable) throws Exception {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            super.runInCoordinatorThread(() -> {
+                try {
+                    runnable.run();
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            done.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private RecordingContext context;
+    private BridgeSplitEnumerator enumerator;
+    private ExecutorService bridges;
+    private final List<HeadClient> clients = new CopyOnWriteArrayList<>();
+    private int port;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        bridges = Executors.newCachedThreadPool();
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        clients.forEach(HeadClient::close);
+        if (enumerator != null) {
+            enumerator.close();
+        }
+        if (context != null) {
+            context.close();
+        }
+        bridges.shutdownNow();
+        assertThat(bridges.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private void startEnumerator(int parallelism, Set<String> requested, BridgeEnumeratorState state) {
+        context = new RecordingContext(parallelism);
+        enumerator = new BridgeSplitEnumerator(context, head(port, requested), state);
+        enumerator.start();
+    }
+
+    /** The real head on {@code HOST:port}, as the source builds it. */
+    private static Function<HeadListener, HeadServer> head(int port, Set<String> requested) {
+        return listener -> new HeadServer(HOST, port, requested, 1, 16, listener);
+    }
+
+    private void addReader(int subtask, String location) throws Exception {
+        context.registerReader(new ReaderInfo(subtask, location));
+        context.runAndWait(() -> enumerator.addReader(subtask));
+    }
+
+    /** Registration of bridge {@code id} owning chunk {@code position} of a 1-d "temperature". */
+    private static Registration registration(int id, int worldSize, int position) {
+        ArrayMetadata md = ArrayMetadata.builder()
+                .dtype(DType.FLOAT64).chunkShape(8).chunksPerDim(worldSize).chunkPosition(position).build();
+        return new Registration(id, worldSize, HOST, 50000 + id, "localhost",
+                List.of(new ArrayDeclaration("temperature", md)));
+    }
+
+    /** Connects a fake bridge and registers it; completes when the head released it. */
+    private CompletableFuture<HeadClient> register(Registration registration) {
+        return CompletableFuture.supplyAsync(() -> {
+            HeadClient client = HeadClient.connect(registration.bridgeId(), HOST, port, TIMEOUT);
+            clients.add(client);
+            client.register(registration, TIMEOUT);
+            return client;
+        }, bridges);
+    }
+
+    private List<HeadClient> registerWorld(int worldSize) throws Exception {
+        List<CompletableFuture<HeadClient>> futures = new java.util.ArrayList<>();
+        for (int id = 0; id < worldSize; id++) {
+            futures.add(register(registration(id, worldSize, id)));
+        }
+        List<HeadClient> registered = new java.util.ArrayList<>();
+        for (CompletableFuture<HeadClient> future : futures) {
+            registered.add(future.get(5, TimeUnit.SECONDS));
+        }
+        // the head released the bridges, then handed the world to the coordinator thread
+        context.awaitEnumeratorTasks(1);
+        return registered;
+    }
+
+    private static BridgeSplit split(int id) {
+        return new BridgeSplit(id, HOST, 50000 + id, 0);
+    }
+
+    /** Split ids per subtask. */
+    private static Map<Integer, List<String>> ids(SplitsAssignment<BridgeSplit> assignment) {
+        return assignment.assignment().entrySet().stream().collect(Collectors.toMap(
+                Map.Entry::getKey,
+                e -> e.getValue().stream().map(BridgeSplit::splitId).sorted().collect(Collectors.toList())));
+    }
+
+    @Test
+    void splitsAreAssignedOnceEveryBridgeRegistered() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(2, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            addReader(1, "localhost");
+            assertThat(context.getSplitsAssignmentSequence()).isEmpty();
+            assertThat(context.hasNoMoreSplits(0)).isFalse();
+
+            CompletableFuture<HeadClient> first = register(registration(0, 3, 0));
+            CompletableFuture<HeadClient> second = register(registration(1, 3, 1));
+            // the world is incomplete: nobody is released
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+            CompletableFuture<HeadClient> third = register(registration(2, 3, 2));
+            for (CompletableFuture<HeadClient> bridge : List.of(first, second, third)) {
+                assertThat(bridge.get(5, TimeUnit.SECONDS)).isNotNull();
+            }
+            context.awaitEnumeratorTasks(1);
+
+            List<SplitsAssignment<BridgeSplit>> sequence = context.getSplitsAssignmentSequence();
+            assertThat(sequence).hasSize(1);
+            // all local (loopback): balanced, ties to the lowest subtask
+            assertThat(ids(sequence.get(0))).isEqualTo(Map.of(
+                    0, List.of("bridge-0", "bridge-2"),
+                    1, List.of("bridge-1")));
+            assertThat(sequence.get(0).assignment().get(1)).containsExactly(split(1));
+            assertThat(sequence.get(0).assignment().get(0)).containsExactlyInAnyOrder(split(0), split(2));
+            assertThat(context.hasNoMoreSplits(0)).isTrue();
+            assertThat(context.hasNoMoreSplits(1)).isTrue();
+
+            BridgeEnumeratorState state = enumerator.snapshotState(1);
+            assertThat(state.pendingSplits()).isEmpty();
+            assertThat(state.allAssigned()).isTrue();
+        });
+    }
+
+    @Test
+    void worldBeforeReadersIsAssignedWhenTheLastReaderArrives() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(2, Set.of("temperature"), BridgeEnumeratorState.initial());
+            registerWorld(2);
+            assertThat(context.getSplitsAssignmentSequence()).isEmpty();
+            BridgeEnumeratorState pending = enumerator.snapshotState(1);
+            assertThat(pending.allAssigned()).isFalse();
+            assertThat(pending.pendingSplits()).containsExactlyInAnyOrder(split(0), split(1));
+
+            addReader(0, REMOTE);
+            assertThat(context.getSplitsAssignmentSequence()).isEmpty();
+            assertThat(context.hasNoMoreSplits(0)).isFalse();
+
+            addReader(1, "localhost");
+            List<SplitsAssignment<BridgeSplit>> sequence = context.getSplitsAssignmentSequence();
+            assertThat(sequence).hasSize(1);
+            // the bridges run on this machine: the local reader takes both, the remote one none
+            assertThat(ids(sequence.get(0))).isEqualTo(Map.of(1, List.of("bridge-0", "bridge-1")));
+            // every reader hears that no more splits come, including the one that got none
+            assertThat(context.hasNoMoreSplits(0)).isTrue();
+            assertThat(context.hasNoMoreSplits(1)).isTrue();
+            assertThat(enumerator.snapshotState(2)).isEqualTo(new BridgeEnumeratorState(List.of(), true));
+        });
+    }
+
+    @Test
+    void splitsOfAFailedReaderGoBackToItWhenItReturns() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(2, Set.of(), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            addReader(1, "localhost");
+            registerWorld(2);
+            assertThat(ids(context.getSplitsAssignmentSequence().get(0)))
+                    .isEqualTo(Map.of(0, List.of("bridge-0"), 1, List.of("bridge-1")));
+
+            BridgeSplit progressed = split(1).withNextSequence(17);
+            context.runAndWait(() -> enumerator.addSplitsBack(List.of(progressed), 1));
+            assertThat(enumerator.snapshotState(3).pendingSplits()).containsExactly(progressed);
+            context.resetNoMoreSplits(1);
+
+            context.runAndWait(() -> enumerator.addReader(1));
+            List<SplitsAssignment<BridgeSplit>> sequence = context.getSplitsAssignmentSequence();
+            assertThat(sequence).hasSize(2);
+            assertThat(sequence.get(1).assignment()).isEqualTo(Map.of(1, List.of(progressed)));
+            assertThat(context.hasNoMoreSplits(1)).isTrue();
+            assertThat(enumerator.snapshotState(4).pendingSplits()).isEmpty();
+        });
+    }
+
+    @Test
+    void restoredEnumeratorHandsOutItsPendingSplits() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            BridgeSplit restored = new BridgeSplit(3, HOST, 50003, 99);
+            startEnumerator(1, Set.of(), new BridgeEnumeratorState(List.of(restored), true));
+            assertThat(enumerator.snapshotState(1).pendingSplits()).containsExactly(restored);
+            addReader(0, REMOTE);
+            assertThat(context.getSplitsAssignmentSequence()).hasSize(1);
+            assertThat(context.getSplitsAssignmentSequence().get(0).assignment())
+                    .isEqualTo(Map.of(0, List.of(restored)));
+            assertThat(context.hasNoMoreSplits(0)).isTrue();
+        });
+    }
+
+    @Test
+    void duplicatePositionIsRejectedWithAContractErrorAndFailsTheJob() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            CompletableFuture<HeadClient> first = register(registration(0, 2, 0));
+            CompletableFuture<HeadClient> second = register(registration(1, 2, 0));
+            // whichever registered second broke the contract; both are told, neither waits forever
+            for (CompletableFuture<HeadClient> bridge : List.of(first, second)) {
+                assertThatThrownBy(() -> bridge.get(5, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .cause()
+                        .isInstanceOf(ContractError.class)
+                        .hasMessageMatching("Bridges [01] and [01] both claim chunk position \\[0\\] of array "
+                                + "'temperature'");
+            }
+            // the head reported the violation: the job fails with the same message
+            assertThatThrownBy(context::runNextOneTimeCallable)
+                    .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
+                    .hasMessageContaining("both claim chunk position [0] of array 'temperature'");
+            assertThat(context.getSplitsAssignmentSequence()).isEmpty();
+        });
+    }
+
+    @Test
+    void undeclaredRequestedArrayIsRejected() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature", "velocity"), BridgeEnumeratorState.initial());
+            CompletableFuture<HeadClient> only = register(registration(0, 1, 0));
+            assertThatThrownBy(() -> only.get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(ContractError.class)
+                    .hasMessageContaining("[velocity]")
+                    .hasMessageContaining("declared arrays: [temperature]");
+            assertThatThrownBy(context::runNextOneTimeCallable)
+                    .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
+                    .hasMessageContaining("[velocity]");
+        });
+    }
+
+    @Test
+    void bridgeDroppingItsControlConnectionWithoutCloseFailsTheJob() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            List<HeadClient> world = registerWorld(3);
+            // bridge 0 closes the run properly, then leaves: that is not a failure
+            world.get(0).sendClose(41);
+            world.get(0).close();
+            // bridge 2 vanishes
+            world.get(2).close();
+            assertThatThrownBy(context::runNextOneTimeCallable)
+                    .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
+                    .hasMessageContaining("Bridge 2 disconnected")
+                    .hasMessageContaining("without close(timestep)");
+        });
+    }
+
+    @Test
+    void abortingBridgeFailsTheJobWithItsReason() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of(), BridgeEnumeratorState.initial());
+            List<HeadClient> world = registerWorld(2);
+            world.get(1).sendAbort("solver diverged at step 12");
+            assertThatThrownBy(context::runNextOneTimeCallable)
+                    .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
+                    .hasMessageContaining("Bridge 1 left the run abnormally: solver diverged at step 12");
+        });
+    }
+
+    @Test
+    void closingTheEnumeratorTellsBridgesThatTheJobStopped() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of(), BridgeEnumeratorState.initial());
+            List<HeadClient> world = registerWorld(2);
+            List<CompletableFuture<DeisaException>> failures = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+            for (int i = 0; i < 2; i++) {
+                world.get(i).startListening(failures.get(i)::complete);
+            }
+            enumerator.close();
+            for (int i = 0; i < 2; i++) {
+                assertThat(failures.get(i).get(5, TimeUnit.SECONDS))
+                        .hasMessageContaining("The analytics job failed")
+                        .hasMessageContaining("stopped before bridge " + i + " closed the run");
+            }
+        });
+    }
+
+    @Test
+    void headAddressInUseFailsStartNamingTheAddress() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+            context = new RecordingContext(1);
+            enumerator = new BridgeSplitEnumerator(
+                    context, head(taken.getLocalPort(), Set.of()), BridgeEnumeratorState.initial());
+            assertThatThrownBy(enumerator::start)
+                    .isInstanceOf(FlinkRuntimeException.class)
+                    .hasMessageContaining("cannot listen on " + HOST + ":" + taken.getLocalPort());
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.deisa.operators;
+
+import io.deisa.connector.source.HeadAddress;
+import io.deisa.connector.source.head.HeadPublisherClient;
+import io.deisa.wire.FeedbackTable;
+import io.deisa.wire.PayloadReader;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keeps the feedback published by callbacks in broadcast state (per key, the newest {@code
+ * queueSize} values) and relays it, with the analytics progress, to the head, from where bridge 0
+ * reads it.
+ *
+ * <p>Progress is the watermark of the feedback stream: the callback operator fires its timer for
+ * timestep {@code t} before it forwards watermark {@code t}, so watermark {@code W} here means
+ * every callback for timesteps {@code <= W} has run. That is what {@code maxSimulationAhead} waits
+ * on. After a restore, the whole retained table is published again (the head ignores entries it
+ * already has).
+ */
+@Internal
+public class FeedbackPublisher extends AbstractStreamOperator<Void> implements OneInputStreamOperator<FeedbackRecord, Void> {
+    private static final long serialVersionUID = 1L;
+
+    /** Broadcast state: feedback key to its retained entries, encoded as a {@link FeedbackTable} list. */
+    public static final MapStateDescriptor<String, byte[]> FEEDBACK_STATE = new MapStateDescriptor<>(
+            "deisa-feedback", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+    private static final Set<String> WILDCARDS = Set.of("0.0.0.0", "::", "[::]", "*");
+
+    private final String head;
+    private final int queueSize;
+    private final Duration connectTimeout;
+
+    private transient FeedbackTable table;
+    private transient BroadcastState<String, byte[]> state;
+    private transient HeadPublisherClient client;
+    private transient Counter published;
+    private transient volatile long progress;
+
+    /**
+     * @param head the head's {@code host:port}; a wildcard host means the JobManager's address
+     * @param queueSize feedback entries retained per key
+     * @param connectTimeout how long to try reaching the head
+     */
+    public FeedbackPublisher(String head, int queueSize, Duration connectTimeout) {
+        this.head = head;
+        this.queueSize = queueSize;
+        this.connectTimeout = connectTimeout;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state = context.getOperatorStateStore().getBroadcastState(FEEDBACK_STATE);
+        table = new FeedbackTable(queueSize);
+        for (Map.Entry<String, byte[]> entry : state.entries()) {
+            FeedbackTable.decode(new PayloadReader(entry.getValue(), "feedback state")).forEach(table::put);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        HeadAddress address = HeadAddress.parse(head);
+        String host = address.host();
+        if (WILDCARDS.contains(host)) {
+            host = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration()
+                    .getOptional(JobManagerOptions.ADDRESS).orElse("127.0.0.1");
+        }
+        client = HeadPublisherClient.connect(host, address.port(), connectTimeout);
+        for (FeedbackTable.Entry entry : table.all()) {
+            client.publish(entry);
+        }
+        published = getMetricGroup().addGroup("deisa").counter("feedbackRelayed");
+        progress = Long.MIN_VALUE;
+        getMetricGroup().addGroup("deisa").gauge("analyticsTimestep", () -> progress);
+    }
+
+    @Override
+    public void processElement(StreamRecord<FeedbackRecord> element) throws Exception {
+        FeedbackRecord record = element.getValue();
+        FeedbackTable.Entry entry = new FeedbackTable.Entry(record.key, record.timestep, record.value);
+        if (table.put(entry)) {
+            state.put(record.key, FeedbackTable.encode(table.entries(record.key)));
+            client.publish(entry);
+            published.inc();
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        super.processWatermark(mark);
+        progress = mark.getTimestamp();
+        client.progress(mark.getTimestamp());
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        super.close();
+    }
+}
