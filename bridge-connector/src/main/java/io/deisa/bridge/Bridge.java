@@ -75,6 +75,7 @@ public final class Bridge implements AutoCloseable {
     private HeadClient head;
     private int maxSimulationAhead;
     private long nextSequence;
+    private long firstTimestep = Long.MIN_VALUE;
     private long lastTimestep = Long.MIN_VALUE;
     private long progressWaitNanos;
     private volatile boolean runClosed;
@@ -286,6 +287,9 @@ public final class Bridge implements AutoCloseable {
         buffer.clear();
         array.lastTimestep = timestep;
         boolean newTimestep = timestep > lastTimestep;
+        if (lastTimestep == Long.MIN_VALUE) {
+            firstTimestep = timestep;
+        }
         lastTimestep = timestep;
         data.enqueue(new OutboundItem.Chunk(array.id, nextSequence++, timestep, buffer));
         if (newTimestep) {
@@ -294,10 +298,14 @@ public final class Bridge implements AutoCloseable {
         awaitAnalytics(timestep);
     }
 
-    /** Blocks while the analytics lag more than {@code maxSimulationAhead} timesteps behind. */
+    /**
+     * Blocks while the analytics lag more than {@code maxSimulationAhead} timesteps behind: until
+     * every callback for timesteps {@code <= timestep - k - 1} has run. Timesteps before this
+     * bridge's first have no data of it, so they never hold it back.
+     */
     private void awaitAnalytics(long timestep) {
         long required = timestep - maxSimulationAhead - 1;
-        if (head.progress() >= required) {
+        if (required < firstTimestep || head.progress() >= required) {
             return;
         }
         long start = System.nanoTime();

@@ -166,6 +166,11 @@ public final class ArrowChunkFormat {
                         context + ": expected Arrow " + MessageHeader.name(expectedHeader)
                                 + " message, got header type " + message.headerType());
             }
+            // flatbuffer accessors return null for absent tables: check the header is there
+            if (message.header(expectedHeader == MessageHeader.Schema ? new Schema() : new RecordBatch()) == null) {
+                throw new ProtocolException(
+                        context + ": Arrow " + MessageHeader.name(expectedHeader) + " message without its header");
+            }
             return message;
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new ProtocolException(context + ": malformed Arrow message metadata (" + e + ")");

@@ -51,7 +51,11 @@ public final class DataFrameReader {
     private DataFrame nextFrame() throws IOException {
         while (true) {
             int length = FrameIO.readLength(in, maxFrameLength);
-            byte type = (byte) in.read();
+            int typeByte = in.read();
+            if (typeByte < 0) {
+                throw new ProtocolException("Connection closed in the middle of a frame of " + length + " bytes");
+            }
+            byte type = (byte) typeByte;
             switch (type) {
                 case Protocol.SCHEMA:
                     readSchema(length - 1);

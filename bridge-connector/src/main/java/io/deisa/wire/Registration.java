@@ -60,7 +60,8 @@ public record Registration(
         if (count < 0 || count > 65_535) {
             throw new ProtocolException("REGISTER of bridge " + bridgeId + " declares " + count + " arrays");
         }
-        List<ArrayDeclaration> arrays = new ArrayList<>(count);
+        // the count is only a claim: do not size anything by it before the arrays are read
+        List<ArrayDeclaration> arrays = new ArrayList<>(Math.min(count, 16));
         for (int i = 0; i < count; i++) {
             String name = in.getString();
             try {

@@ -26,7 +26,11 @@ class LifecycleITCase {
                     .build());
 
     private static Deisa sumRecorder(SimulationHarness world, String key) {
-        Deisa deisa = new Deisa(world.options().build());
+        return sumRecorder(world.options().build(), key);
+    }
+
+    private static Deisa sumRecorder(DeisaOptions options, String key) {
+        Deisa deisa = new Deisa(options);
         deisa.registerCallback((w, c) -> CallbackRecorder.record(key,
                 List.of(w.timestep(), w.get("array").get(0).sum())), List.of(WindowSpec.of("array")));
         return deisa;
@@ -83,9 +87,11 @@ class LifecycleITCase {
     void bridgesDriftApart() throws Exception {
         SimulationHarness world = new SimulationHarness(2);
         String key = CallbackRecorder.newKey();
-        // Rank 0 sends all 30 timesteps before rank 1 sends any: only each bridge's own order is a contract.
+        // Rank 0 sends all 30 timesteps before rank 1 sends any: only each bridge's own order is a
+        // contract, and maxSimulationAhead bounds how far one may run ahead of the analytics.
         java.util.concurrent.CountDownLatch rankZeroDone = new java.util.concurrent.CountDownLatch(1);
-        SimulationHarness.Outcome outcome = world.run(sumRecorder(world, key), world.scalars("array"), (bridge, rank) -> {
+        Deisa deisa = sumRecorder(world.options().maxSimulationAhead(30).build(), key);
+        SimulationHarness.Outcome outcome = world.run(deisa, world.scalars("array"), (bridge, rank) -> {
             if (rank == 1) {
                 assertThat(rankZeroDone.await(60, TimeUnit.SECONDS)).isTrue();
             }
