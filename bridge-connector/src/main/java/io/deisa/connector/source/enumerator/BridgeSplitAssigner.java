@@ -33,11 +33,13 @@ public final class BridgeSplitAssigner {
             Map<Integer, String> bridgeHosts,
             Map<Integer, Integer> load) {
         Map<Integer, List<BridgeSplit>> assignment = new HashMap<>();
+        Map<String, InetAddress> resolved = new HashMap<>();
         for (BridgeSplit split : splits) {
             String bridgeHost = bridgeHosts.getOrDefault(split.bridgeId(), split.host());
             List<Integer> local = new ArrayList<>();
             for (Map.Entry<Integer, String> reader : readerLocations.entrySet()) {
-                if (sameHost(reader.getValue(), bridgeHost) || sameHost(reader.getValue(), split.host())) {
+                if (sameHost(reader.getValue(), bridgeHost, resolved)
+                        || sameHost(reader.getValue(), split.host(), resolved)) {
                     local.add(reader.getKey());
                 }
             }
@@ -63,28 +65,48 @@ public final class BridgeSplitAssigner {
         return best;
     }
 
-    /** Whether two host names or addresses denote the same machine. */
-    static boolean sameHost(String a, String b) {
+    /**
+     * Whether two host names or addresses denote the same machine: equal names, equal first labels
+     * when one of them is unqualified ({@code node1} and {@code node1.cluster}), or addresses that
+     * resolve alike (two local addresses of this machine included).
+     *
+     * @param resolved cache of name resolutions, so each name is looked up once per assignment
+     */
+    static boolean sameHost(String a, String b, Map<String, InetAddress> resolved) {
         if (a == null || b == null) {
             return false;
         }
         String x = a.toLowerCase(Locale.ROOT);
         String y = b.toLowerCase(Locale.ROOT);
-        if (x.equals(y) || shortName(x).equals(shortName(y))) {
+        if (x.equals(y)) {
             return true;
         }
-        try {
-            InetAddress ax = InetAddress.getByName(x);
-            InetAddress ay = InetAddress.getByName(y);
-            return ax.equals(ay) || (isLocal(ax) && isLocal(ay));
-        } catch (UnknownHostException e) {
-            return false;
+        boolean unqualified = !isAddress(x) && !isAddress(y) && (x.indexOf('.') < 0 || y.indexOf('.') < 0);
+        if (unqualified && firstLabel(x).equals(firstLabel(y))) {
+            return true;
         }
+        InetAddress ax = resolve(x, resolved);
+        InetAddress ay = resolve(y, resolved);
+        return ax != null && ay != null && (ax.equals(ay) || (isLocal(ax) && isLocal(ay)));
     }
 
-    private static String shortName(String host) {
+    private static InetAddress resolve(String host, Map<String, InetAddress> resolved) {
+        return resolved.computeIfAbsent(host, h -> {
+            try {
+                return InetAddress.getByName(h);
+            } catch (UnknownHostException e) {
+                return null;
+            }
+        });
+    }
+
+    private static boolean isAddress(String host) {
+        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+    }
+
+    private static String firstLabel(String host) {
         int dot = host.indexOf('.');
-        return dot > 0 && !Character.isDigit(host.charAt(0)) ? host.substring(0, dot) : host;
+        return dot > 0 ? host.substring(0, dot) : host;
     }
 
     private static boolean isLocal(InetAddress address) {

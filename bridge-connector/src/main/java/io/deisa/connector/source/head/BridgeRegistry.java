@@ -69,6 +69,12 @@ public final class BridgeRegistry {
     }
 
     private void checkArrays(Registration r) throws ContractViolation {
+        Set<String> names = new TreeSet<>();
+        for (ArrayDeclaration array : r.arrays()) {
+            if (!names.add(array.name())) {
+                throw new ContractViolation("Bridge " + r.bridgeId() + " declares array '" + array.name() + "' twice");
+            }
+        }
         for (ArrayDeclaration array : r.arrays()) {
             ArrayDeclaration first = firstDeclaration.get(array.name());
             if (first == null) {

@@ -131,18 +131,20 @@ class BridgeSplitAssignerTest {
 
     @Test
     void loopbackNamesAndAddressesAreTheSameHost() throws UnknownHostException {
-        assertThat(BridgeSplitAssigner.sameHost("localhost", "127.0.0.1")).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "LOCALHOST")).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "127.0.1.1")).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "0.0.0.0")).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost("localhost", "127.0.0.1", new java.util.HashMap<>())).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "LOCALHOST", new java.util.HashMap<>())).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "127.0.1.1", new java.util.HashMap<>())).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", "0.0.0.0", new java.util.HashMap<>())).isTrue();
         String self = InetAddress.getLocalHost().getHostName();
-        assertThat(BridgeSplitAssigner.sameHost(self, "127.0.0.1")).as("local host name %s", self).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost("node7.cluster.example.org", "NODE7")).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost(HOST_A, HOST_A)).isTrue();
-        assertThat(BridgeSplitAssigner.sameHost(HOST_A, HOST_B)).isFalse();
-        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", HOST_A)).isFalse();
-        assertThat(BridgeSplitAssigner.sameHost(null, "127.0.0.1")).isFalse();
-        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", null)).isFalse();
+        assertThat(BridgeSplitAssigner.sameHost(self, "127.0.0.1", new java.util.HashMap<>())).as("local host name %s", self).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost("node7.cluster.example.org", "NODE7", new java.util.HashMap<>())).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost(HOST_A, HOST_A, new java.util.HashMap<>())).isTrue();
+        assertThat(BridgeSplitAssigner.sameHost(HOST_A, HOST_B, new java.util.HashMap<>())).isFalse();
+        assertThat(BridgeSplitAssigner.sameHost("node1.a.example", "node1.b.example", new java.util.HashMap<>()))
+                .as("two qualified names in different domains").isFalse();
+        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", HOST_A, new java.util.HashMap<>())).isFalse();
+        assertThat(BridgeSplitAssigner.sameHost(null, "127.0.0.1", new java.util.HashMap<>())).isFalse();
+        assertThat(BridgeSplitAssigner.sameHost("127.0.0.1", null, new java.util.HashMap<>())).isFalse();
     }
 
     @Test

@@ -190,4 +190,13 @@ class BridgeRegistryTest {
                 .hasMessageContaining("request array(s) [density, velocity]")
                 .hasMessageContaining("declared arrays: [pressure, temperature]");
     }
+
+    @Test
+    void anArrayDeclaredTwiceByOneBridgeIsRejected() {
+        BridgeRegistry registry = new BridgeRegistry(Set.of("temperature"));
+        ArrayDeclaration once = array("temperature", DType.FLOAT64, new int[] {4, 4}, new int[] {2, 2}, 0, 0);
+        assertThatThrownBy(() -> registry.register(bridge(0, 4, once, once)))
+                .isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("Bridge 0").hasMessageContaining("'temperature' twice");
+    }
 }
