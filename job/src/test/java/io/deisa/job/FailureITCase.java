@@ -9,7 +9,6 @@ import io.deisa.bridge.ContractError;
 import io.deisa.bridge.DeisaException;
 import io.deisa.bridge.comm.RendezvousException;
 
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 import org.junit.jupiter.api.Test;
@@ -24,11 +23,7 @@ import java.util.concurrent.TimeUnit;
 /** Failures: callbacks that throw, contract violations, bridges that never come or die. */
 class FailureITCase {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension CLUSTER = TestCluster.create();
 
     @Test
     void anAssertionErrorInACallbackFailsTheRunAndReleasesTheBridges() throws Exception {

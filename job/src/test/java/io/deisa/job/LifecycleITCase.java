@@ -6,7 +6,6 @@ import io.deisa.analytics.WindowSpec;
 import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.DType;
 
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,11 +18,7 @@ import java.util.concurrent.TimeUnit;
 /** Start order, drift between bridges, larger worlds and bridges as separate processes. */
 class LifecycleITCase {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension CLUSTER = TestCluster.create();
 
     private static Deisa sumRecorder(SimulationHarness world, String key) {
         return sumRecorder(world.options().build(), key);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.fail;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.bridge.comm.MpiCommunicator;
 
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -41,11 +40,7 @@ class MpiITCase {
     private static final long MPIRUN_TIMEOUT_SECONDS = 180;
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension CLUSTER = TestCluster.create();
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)

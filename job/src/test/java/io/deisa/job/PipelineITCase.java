@@ -7,7 +7,6 @@ import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.When;
 import io.deisa.analytics.WindowSpec;
 
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,11 +17,7 @@ import java.util.List;
 /** End-to-end runs of bridges (threads) through the analytics job on a MiniCluster: values, windows, triggers. */
 class PipelineITCase {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension CLUSTER = TestCluster.create();
 
     @Test
     void twoBridgesSumAndMeanOfEveryTimestep() throws Exception {

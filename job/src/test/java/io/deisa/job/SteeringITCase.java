@@ -8,7 +8,6 @@ import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.Feedback;
 
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,11 +19,7 @@ import java.util.Map;
 /** Feedback from the analytics to the simulation, and the simulation paced by the analytics. */
 class SteeringITCase {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(4)
-                    .build());
+    static final MiniClusterExtension CLUSTER = TestCluster.create();
 
     /** Collective poll: every bridge calls get the same number of times, since all see the same answer. */
     private static Object pollUntilPresent(Bridge bridge, String name, long timestep) {
