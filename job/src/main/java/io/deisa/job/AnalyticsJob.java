@@ -43,8 +43,8 @@ import java.util.TreeSet;
  *
  * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
  * false}), object reuse (chunks are never mutated, so chained operators skip a deep copy), a 5 ms
- * network buffer timeout, no restart (a bridge cannot replay a restarted job yet), and a web UI
- * port range starting at 8081.
+ * network buffer timeout, no restart (a bridge cannot replay a restarted job yet), and the web UI
+ * on the first free port from 8081 on.
  */
 @Internal
 final class AnalyticsJob {
@@ -65,8 +65,12 @@ final class AnalyticsJob {
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        conf.set(RestOptions.BIND_PORT, "8081-8181");
+        conf.set(RestOptions.BIND_PORT, WebUiPort.FIRST + "-" + WebUiPort.LAST);
         conf.addAll(options.configuration());
+        if (!options.configuration().contains(RestOptions.BIND_PORT)
+                && !options.configuration().contains(RestOptions.PORT)) {
+            conf.set(RestOptions.BIND_PORT, WebUiPort.firstFree() + "-" + WebUiPort.LAST);
+        }
         conf.set(BridgeSourceOptions.HEAD, options.head());
         options.parallelism().ifPresent(p -> conf.set(
                 org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, p));

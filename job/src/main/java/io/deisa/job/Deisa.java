@@ -7,6 +7,9 @@ import io.deisa.analytics.WindowSpec;
 import io.deisa.operators.CallbackSpec;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import org.slf4j.Logger;
@@ -98,7 +101,13 @@ public final class Deisa {
             throw new IllegalStateException("No callback registered: register one before executeCallbacks()");
         }
         AnalyticsJob job = new AnalyticsJob(List.copyOf(callbacks), options);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job.configuration());
+        Configuration conf = job.configuration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment) {
+            String url = "http://localhost:" + WebUiPort.first(conf.get(RestOptions.BIND_PORT));
+            LOG.info("Flink web UI: {}", url);
+            System.out.println("deisa: analytics running on an embedded Flink cluster, web UI at " + url);
+        }
         job.build(env);
         try {
             env.execute(AnalyticsJob.JOB_NAME);

@@ -78,4 +78,29 @@ class DeisaTest {
         assertThat(env.getConfig().isObjectReuseEnabled()).isTrue();
         assertThat(env.getParallelism()).isEqualTo(3);
     }
+
+    @Test
+    void theWebUiStartsOnTheFirstFreePortUnlessTheUserChoseOne() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            taken.setReuseAddress(true);
+            boolean bound;
+            try {
+                taken.bind(new java.net.InetSocketAddress(WebUiPort.firstFree()));
+                bound = true;
+            } catch (java.io.IOException e) {
+                bound = false;
+            }
+            Configuration conf = new AnalyticsJob(List.of(), DeisaOptions.builder().build()).configuration();
+            int first = WebUiPort.first(conf.get(org.apache.flink.configuration.RestOptions.BIND_PORT));
+            assertThat(first).isBetween(WebUiPort.FIRST, WebUiPort.LAST);
+            if (bound) {
+                assertThat(first).isNotEqualTo(taken.getLocalPort());
+            }
+        }
+        Configuration user = Configuration.fromMap(Map.of("rest.bind-port", "9999"));
+        Configuration conf = new AnalyticsJob(List.of(), DeisaOptions.builder().configuration(user).build())
+                .configuration();
+        assertThat(conf.get(org.apache.flink.configuration.RestOptions.BIND_PORT)).isEqualTo("9999");
+        assertThat(WebUiPort.first("8083-8181")).isEqualTo(8083);
+    }
 }
