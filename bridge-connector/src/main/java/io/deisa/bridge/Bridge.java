@@ -4,6 +4,7 @@ import io.deisa.bridge.comm.Communicator;
 import io.deisa.bridge.comm.TcpCommunicator;
 import io.deisa.bridge.internal.ChunkBufferPool;
 import io.deisa.bridge.internal.DataEndpoint;
+import io.deisa.bridge.internal.FeedbackAnswer;
 import io.deisa.bridge.internal.HeadClient;
 import io.deisa.bridge.internal.OutboundItem;
 import io.deisa.wire.ArrayDeclaration;
@@ -17,9 +18,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import io.deisa.bridge.internal.FeedbackAnswer;
-
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +50,10 @@ import java.util.function.Consumer;
  * <p>Chunks are row-major (C order) and flattened. {@code send} copies the chunk into a buffer
  * bounded in bytes (system property {@code deisa.bridge.buffer-bytes} or environment variable
  * {@code DEISA_BRIDGE_BUFFER_BYTES}, default 256 MiB) and returns; it blocks while that buffer is
- * full, which is how a slow analytics side slows the simulation down instead of flooding it.
+ * full, and while the analytics are more than {@code maxSimulationAhead} timesteps behind (an
+ * analytics-side option), which is how a slow analytics side slows the simulation down instead of
+ * being flooded. Feedback published by the analytics is read with the collective {@link
+ * #get(String, long)} and {@link #get(String)}.
  *
  * <p>A bridge is used from one simulation thread. This class loads no Flink class.
  */
@@ -351,7 +354,7 @@ public final class Bridge implements AutoCloseable {
         }
         if (length != array.metadata.chunkElementCount()) {
             throw new ContractError(what + "the chunk has " + length + " elements but the declared chunk shape "
-                    + java.util.Arrays.toString(array.metadata.chunkShape()) + " holds "
+                    + Arrays.toString(array.metadata.chunkShape()) + " holds "
                     + array.metadata.chunkElementCount());
         }
         if (timestep < lastTimestep) {
