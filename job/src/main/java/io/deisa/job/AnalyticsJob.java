@@ -1,5 +1,6 @@
 package io.deisa.job;
 
+import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.connector.source.BridgeSource;
 import io.deisa.connector.source.BridgeSourceOptions;
@@ -15,7 +16,11 @@ import io.deisa.operators.TimestepCompleted;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
@@ -26,6 +31,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -39,6 +45,7 @@ import java.util.TreeSet;
  *   → keyBy(array, timestep) → Assemble arrays (chunks as MapState entries)
  *     → keyBy(constant) → Analytics callbacks (windows, AND/OR on event-time timers)
  *       └ side output: feedback → broadcast → Publish feedback and progress (broadcast state → head)
+ *   → (per Deisa.writeArrays) filter(array name) → Write 'name' (the user's sink, parallelism 1)
  * </pre>
  *
  * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
@@ -50,11 +57,16 @@ import java.util.TreeSet;
 final class AnalyticsJob {
     static final String JOB_NAME = "deisa analytics";
 
+    /** An array written to a sink at every timestep, see {@link Deisa#writeArrays}. */
+    record ArrayOutput(String arrayName, Sink<DeisaArray> sink) {}
+
     private final List<CallbackSpec> callbacks;
+    private final List<ArrayOutput> outputs;
     private final DeisaOptions options;
 
-    AnalyticsJob(List<CallbackSpec> callbacks, DeisaOptions options) {
+    AnalyticsJob(List<CallbackSpec> callbacks, List<ArrayOutput> outputs, DeisaOptions options) {
         this.callbacks = callbacks;
+        this.outputs = outputs;
         this.options = options;
     }
 
@@ -83,6 +95,7 @@ final class AnalyticsJob {
         for (CallbackSpec callback : callbacks) {
             callback.arrays().stream().map(WindowSpec::name).forEach(requested::add);
         }
+        outputs.forEach(output -> requested.add(output.arrayName()));
         Configuration sourceConf = new Configuration();
         sourceConf.addAll(options.configuration());
         sourceConf.set(BridgeSourceOptions.HEAD, options.head());
@@ -113,5 +126,50 @@ final class AnalyticsJob {
                 .setParallelism(1)
                 .setMaxParallelism(1)
                 .uid("deisa-feedback");
+        for (int i = 0; i < outputs.size(); i++) {
+            String name = outputs.get(i).arrayName();
+            arrays.filter((FilterFunction<AssembledArray>) array -> name.equals(array.name))
+                    .name("Select '" + name + "'")
+                    .uid("deisa-select-" + i)
+                    .sinkTo(new DeisaArraySink(outputs.get(i).sink()))
+                    .name("Write '" + name + "'")
+                    .uid("deisa-write-" + i)
+                    .setParallelism(1);
+        }
+    }
+
+    /**
+     * Adapts a user's {@code Sink<DeisaArray>} to the job's assembled arrays: each record is
+     * wrapped as a {@link DeisaArray} (no copy) in the writer, so the stream between the operators
+     * keeps Flink's POJO serializer for {@link AssembledArray}.
+     */
+    static final class DeisaArraySink implements Sink<AssembledArray> {
+        private static final long serialVersionUID = 1L;
+        private final Sink<DeisaArray> sink;
+
+        DeisaArraySink(Sink<DeisaArray> sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public SinkWriter<AssembledArray> createWriter(WriterInitContext context) throws IOException {
+            SinkWriter<DeisaArray> writer = sink.createWriter(context);
+            return new SinkWriter<>() {
+                @Override
+                public void write(AssembledArray array, Context context) throws IOException, InterruptedException {
+                    writer.write(array.toDeisaArray(), context);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) throws IOException, InterruptedException {
+                    writer.flush(endOfInput);
+                }
+
+                @Override
+                public void close() throws Exception {
+                    writer.close();
+                }
+            };
+        }
     }
 }

@@ -1,12 +1,17 @@
 package io.deisa.job;
 
 import io.deisa.analytics.AnalyticsCallback;
+import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.ExceptionHandler;
 import io.deisa.analytics.When;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.operators.CallbackSpec;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -41,6 +46,7 @@ public final class Deisa {
 
     private final DeisaOptions options;
     private final List<CallbackSpec> callbacks = new ArrayList<>();
+    private final List<AnalyticsJob.ArrayOutput> outputs = new ArrayList<>();
 
     /** Analytics with the default options. */
     public Deisa() {
@@ -91,6 +97,37 @@ public final class Deisa {
     }
 
     /**
+     * Sends every complete array named {@code arrayName}, at every timestep, to {@code sink}, for
+     * instance one of {@code io.deisa.sinks.ArraySinks} (module {@code deisa-sinks}):
+     *
+     * <pre>{@code
+     * deisa.writeArrays("temperature", ArraySinks.hdf5(Path.of("temperature.h5")));  // datasets "0", "1", ...
+     * }</pre>
+     *
+     * <p>The sink runs with parallelism 1, next to the callbacks and independently of them:
+     * {@code maxSimulationAhead} does not wait for it. At least one callback must still be
+     * registered before {@link #executeCallbacks()}.
+     *
+     * @param arrayName the array to write; the bridges must declare it, as for a callback
+     * @param sink a stateless Flink Sink V2 (no committer, no writer state)
+     * @throws IllegalArgumentException when {@code arrayName} is blank, {@code sink} is null or is
+     *     a committing or stateful sink
+     */
+    public void writeArrays(String arrayName, Sink<DeisaArray> sink) {
+        if (arrayName == null || arrayName.isBlank()) {
+            throw new IllegalArgumentException("arrayName must not be null or blank");
+        }
+        if (sink == null) {
+            throw new IllegalArgumentException("sink must not be null");
+        }
+        if (sink instanceof SupportsCommitter<?> || sink instanceof SupportsWriterState<?, ?>) {
+            throw new IllegalArgumentException(
+                    "writeArrays takes a stateless sink (no committer, no writer state), got " + sink.getClass().getName());
+        }
+        outputs.add(new AnalyticsJob.ArrayOutput(arrayName, sink));
+    }
+
+    /**
      * Builds the Flink job and runs it until the simulation closed and every callback ran.
      *
      * @throws IllegalStateException when no callback is registered
@@ -100,7 +137,7 @@ public final class Deisa {
         if (callbacks.isEmpty()) {
             throw new IllegalStateException("No callback registered: register one before executeCallbacks()");
         }
-        AnalyticsJob job = new AnalyticsJob(List.copyOf(callbacks), options);
+        AnalyticsJob job = new AnalyticsJob(List.copyOf(callbacks), List.copyOf(outputs), options);
         Configuration conf = job.configuration();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (env instanceof LocalStreamEnvironment) {
@@ -109,12 +146,18 @@ public final class Deisa {
             System.out.println("deisa: analytics running on an embedded Flink cluster, web UI at " + url);
         }
         job.build(env);
+        JobExecutionResult result;
         try {
-            env.execute(AnalyticsJob.JOB_NAME);
+            result = env.execute(AnalyticsJob.JOB_NAME);
         } catch (Exception e) {
             throw new DeisaExecutionException("The deisa analytics job failed: " + rootMessage(e), e);
         }
-        LOG.info("Analytics finished: {} callback(s) ran to the end of the simulation", callbacks.size());
+        if (result.isJobExecutionResult()) {
+            LOG.info("Analytics finished: {} callback(s) ran to the end of the simulation", callbacks.size());
+        } else {
+            LOG.info("Analytics job {} submitted; it runs on the cluster until the simulation closes",
+                    result.getJobID());
+        }
     }
 
     private static String rootMessage(Throwable error) {

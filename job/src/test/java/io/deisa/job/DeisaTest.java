@@ -66,7 +66,7 @@ class DeisaTest {
         Configuration user = Configuration.fromMap(Map.of(
                 "execution.buffer-timeout.interval", "1 ms", "state.backend.type", "rocksdb"));
         DeisaOptions options = DeisaOptions.builder().head("0.0.0.0:4242").configuration(user).parallelism(3).build();
-        Configuration conf = new AnalyticsJob(List.of(), options).configuration();
+        Configuration conf = new AnalyticsJob(List.of(), List.of(), options).configuration();
         assertThat(conf.get(PipelineOptions.GENERIC_TYPES)).isFalse();
         assertThat(conf.get(PipelineOptions.OBJECT_REUSE)).isTrue();
         assertThat(conf.get(ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(Duration.ofMillis(1));
@@ -90,7 +90,7 @@ class DeisaTest {
             } catch (java.io.IOException e) {
                 bound = false;
             }
-            Configuration conf = new AnalyticsJob(List.of(), DeisaOptions.builder().build()).configuration();
+            Configuration conf = new AnalyticsJob(List.of(), List.of(), DeisaOptions.builder().build()).configuration();
             int first = WebUiPort.first(conf.get(org.apache.flink.configuration.RestOptions.BIND_PORT));
             assertThat(first).isBetween(WebUiPort.FIRST, WebUiPort.LAST);
             if (bound) {
@@ -98,7 +98,7 @@ class DeisaTest {
             }
         }
         Configuration user = Configuration.fromMap(Map.of("rest.bind-port", "9999"));
-        Configuration conf = new AnalyticsJob(List.of(), DeisaOptions.builder().configuration(user).build())
+        Configuration conf = new AnalyticsJob(List.of(), List.of(), DeisaOptions.builder().configuration(user).build())
                 .configuration();
         assertThat(conf.get(org.apache.flink.configuration.RestOptions.BIND_PORT)).isEqualTo("9999");
         assertThat(WebUiPort.first("8083-8181")).isEqualTo(8083);

@@ -7,6 +7,7 @@ import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.SystemMetadata;
+import io.deisa.examples.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
@@ -17,10 +18,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,8 +95,8 @@ public final class QuickstartDemo implements Callable<Integer> {
         }
         new HeatPlate(1, 1, new double[1], alpha, cooling); // validates --alpha and --cooling
         int[] grid = grid(ranks);
-        String headAddress = head != null ? head : "127.0.0.1:" + freePort();
-        int masterPort = freePort();
+        String headAddress = head != null ? head : "127.0.0.1:" + Ports.free();
+        int masterPort = Ports.free();
         SystemMetadata system = SystemMetadata.builder()
                 .worldSize(ranks)
                 .masterAddress("127.0.0.1")
@@ -111,7 +108,7 @@ public final class QuickstartDemo implements Callable<Integer> {
         // The job asks Flink for a web UI port in 8081-8181; start the range at the first port that is
         // free now, so that the address printed below is the one Flink binds (unless another process
         // takes it in between: then Flink takes the next free one and logs "Web frontend listening at").
-        int uiPort = firstFreePort(8081, 8181);
+        int uiPort = Ports.firstFree(8081, 8181);
         Configuration flink = new Configuration();
         if (uiPort > 0) {
             flink.set(RestOptions.BIND_PORT, uiPort + "-8181");
@@ -230,25 +227,5 @@ public final class QuickstartDemo implements Callable<Integer> {
             rows--;
         }
         return new int[] {rows, n / rows};
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** The first port of {@code [from, to]} that can be bound now, or -1. */
-    private static int firstFreePort(int from, int to) {
-        for (int port = from; port <= to; port++) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(port));
-                return port;
-            } catch (IOException e) {
-                // taken: try the next one
-            }
-        }
-        return -1;
     }
 }

@@ -1,0 +1,144 @@
+package io.deisa.sinks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.deisa.analytics.DeisaArray;
+import io.deisa.bridge.DType;
+
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/** {@link Zarr}: v3 checked against the specification, v2 read by zarr-python. */
+class ZarrTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void readers() {
+        IndependentReaders.assumeAvailable();
+    }
+
+    @Test
+    void v3MetadataAndChunkBytesFollowTheSpecification() throws Exception {
+        Path store = dir.resolve("results.zarr");
+        DeisaArray array = TestArrays.rowOfInts("array", 5, 5, 10);
+        Zarr.write(store, "event/array", array);
+
+        JsonNode metadata = new ObjectMapper().readTree(store.resolve("event/array/zarr.json").toFile());
+        assertThat(metadata.toString()).isEqualTo("{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[1,2],"
+                + "\"data_type\":\"int32\",\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[1,1]}},"
+                + "\"chunk_key_encoding\":{\"name\":\"default\",\"configuration\":{\"separator\":\"/\"}},"
+                + "\"fill_value\":0,\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}],"
+                + "\"attributes\":{\"deisa\":{\"name\":\"array\",\"t\":5}}}");
+        for (Path group : new Path[] {store, store.resolve("event")}) {
+            assertThat(new ObjectMapper().readTree(group.resolve("zarr.json").toFile()).toString())
+                    .isEqualTo("{\"zarr_format\":3,\"node_type\":\"group\",\"attributes\":{}}");
+        }
+        assertThat(Files.readAllBytes(store.resolve("event/array/c/0/0"))).containsExactly(5, 0, 0, 0);
+        assertThat(Files.readAllBytes(store.resolve("event/array/c/0/1"))).containsExactly(10, 0, 0, 0);
+
+        JsonNode read = IndependentReaders.zarrV3(store, "event/array");
+        assertThat(read.get("values").toString()).isEqualTo("[5,10]");
+        assertThat(read.get("missing_chunks")).isEmpty();
+    }
+
+    @Test
+    void v2ReadByZarrPython() throws Exception {
+        Path store = dir.resolve("results-v2.zarr");
+        Zarr.write(store, "array", TestArrays.rowOfInts("array", 5, 5, 10), Zarr.Format.V2);
+
+        JsonNode read = IndependentReaders.zarrV2(store, "array");
+        assertThat(read.get("values").toString()).isEqualTo("[5,10]");
+        assertThat(read.get("chunks").toString()).isEqualTo("[1,1]");
+        assertThat(read.get("dtype").asText()).isEqualTo("int32");
+        assertThat(Files.readString(store.resolve(".zgroup"))).contains("\"zarr_format\": 2");
+        assertThat(Files.readAllBytes(store.resolve("array/0.1"))).containsExactly(10, 0, 0, 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void everyDtypeRoundTripsInBothFormats(DType dtype) {
+        DeisaArray array = TestArrays.random(dtype, new int[] {2, 3}, new int[] {3, 1}, dtype.ordinal());
+        Path store = dir.resolve("types");
+        Zarr.write(store.resolve("v3"), "x", array);
+        Zarr.write(store.resolve("v2"), "x", array, Zarr.Format.V2);
+
+        String expected = TestArrays.sha256OfGlobalBytes(array);
+        for (JsonNode read : new JsonNode[] {
+                IndependentReaders.zarrV3(store.resolve("v3"), "x"), IndependentReaders.zarrV2(store.resolve("v2"), "x")}) {
+            assertThat(read.get("dtype").asText()).isEqualTo(dtype.name().toLowerCase(Locale.ROOT));
+            assertThat(read.get("shape").toString()).isEqualTo("[6,3]");
+            assertThat(read.get("sha256").asText()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void largeFloat64ArrayRoundTripsBitExactlyInBothFormats() throws Exception {
+        DeisaArray array = TestArrays.random(DType.FLOAT64, new int[] {512, 512}, new int[] {2, 2}, 7);
+        Zarr.write(dir.resolve("large.zarr"), "field", array);
+        Zarr.write(dir.resolve("large-v2.zarr"), "field", array, Zarr.Format.V2);
+
+        String expected = TestArrays.sha256OfGlobalBytes(array);
+        JsonNode v3 = IndependentReaders.zarrV3(dir.resolve("large.zarr"), "field");
+        JsonNode v2 = IndependentReaders.zarrV2(dir.resolve("large-v2.zarr"), "field");
+        assertThat(v3.get("sha256").asText()).isEqualTo(expected);
+        assertThat(v2.get("sha256").asText()).isEqualTo(expected);
+        assertThat(v3.get("chunks").toString()).isEqualTo("[512,512]");
+        ByteBuffer chunk = array.chunk(3);
+        byte[] expectedChunk = new byte[chunk.remaining()];
+        chunk.get(expectedChunk);
+        assertThat(Files.readAllBytes(dir.resolve("large.zarr/field/c/1/1"))).isEqualTo(expectedChunk);
+    }
+
+    @Test
+    void existingComponentIsRejectedAndKeepsItsData() {
+        Path store = dir.resolve("results.zarr");
+        Zarr.write(store, "array", TestArrays.rowOfInts("array", 5, 5, 10));
+
+        assertThatThrownBy(() -> Zarr.write(store, "array", TestArrays.rowOfInts("array", 6, 6, 12)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already has 'array'");
+        assertThat(IndependentReaders.zarrV3(store, "array").get("values").toString()).isEqualTo("[5,10]");
+    }
+
+    @Test
+    void formatsAreNotMixedInOneStore() {
+        Path store = dir.resolve("results.zarr");
+        Zarr.write(store, "a", TestArrays.rowOfInts("a", 5, 5, 10), Zarr.Format.V2);
+
+        assertThatThrownBy(() -> Zarr.write(store, "b", TestArrays.rowOfInts("b", 5, 5, 10)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is in format 2, cannot add a format 3 array");
+    }
+
+    @Test
+    void unwritablePathAndInvalidComponentsAreClearErrors() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        DeisaArray array = TestArrays.rowOfInts("array", 5, 5, 10);
+
+        assertThatThrownBy(() -> Zarr.write(notADirectory.resolve("store.zarr"), "array", array))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("Cannot write " + notADirectory.resolve("store.zarr"));
+        for (String component : new String[] {"", "a//b", "../a", "a/.zarray", "__x", "zarr.json"}) {
+            assertThatThrownBy(() -> Zarr.write(dir.resolve("store.zarr"), component, array))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Zarr component");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactly(notADirectory);
+        }
+    }
+}
