@@ -1,5 +1,6 @@
 package io.deisa.connector.source.enumerator;
 
+import io.deisa.connector.source.AnalyticsProgressEvent;
 import io.deisa.connector.source.head.HeadListener;
 import io.deisa.connector.source.head.HeadServer;
 import io.deisa.connector.source.split.BridgeSplit;
@@ -10,7 +11,6 @@ import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.FlinkRuntimeException;
 
 import org.slf4j.Logger;
@@ -32,6 +32,7 @@ import java.util.Map;
 @Internal
 public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit, BridgeEnumeratorState>, HeadListener {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSplitEnumerator.class);
+    private static final long PROGRESS_INTERVAL_MILLIS = 500;
 
     private final SplitEnumeratorContext<BridgeSplit> context;
     private final HeadServer head;
@@ -40,6 +41,7 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
     private final Map<Integer, String> bridgeHosts = new HashMap<>();
     private final Map<Integer, Integer> load = new HashMap<>();
     private boolean allAssigned;
+    private AnalyticsProgressEvent lastPublished = AnalyticsProgressEvent.NONE;
 
     /**
      * An enumerator hosting a head built by {@code headFactory} (given this enumerator as its
@@ -62,22 +64,20 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         } catch (IOException e) {
             throw new FlinkRuntimeException(e.getMessage(), e);
         }
-        MetricGroup metrics = context.metricGroup().addGroup("deisa");
-        metrics.gauge("analyticsTimestep", head::progress);
-        metrics.gauge("simulationTimestep", head::simulationTimestep);
-        metrics.gauge("timestepsAhead", this::timestepsAhead);
-        metrics.gauge("bridgesBlockedMs", head::bridgesBlockedMillis);
-        metrics.gauge("feedbackEntries", head::feedbackEntries);
+        context.callAsync(this::progress, this::publishProgress, 0, PROGRESS_INTERVAL_MILLIS);
     }
 
-    /** How many timesteps the simulation is ahead of the analytics (0 before both started). */
-    private long timestepsAhead() {
-        long simulation = head.simulationTimestep();
-        long analytics = head.progress();
-        if (simulation == Long.MIN_VALUE || analytics == Long.MIN_VALUE || analytics == Long.MAX_VALUE) {
-            return 0;
+    private AnalyticsProgressEvent progress() {
+        return new AnalyticsProgressEvent(head.progress(), head.simulationTimestep(), head.bridgesBlockedMillis());
+    }
+
+    /** Sends the head's view of the run to every reader when it changed, for their metrics. */
+    private void publishProgress(AnalyticsProgressEvent progress, Throwable error) {
+        if (error != null || progress.equals(lastPublished)) {
+            return;
         }
-        return Math.max(0, simulation - analytics);
+        lastPublished = progress;
+        context.registeredReaders().keySet().forEach(reader -> context.sendEventToSourceReader(reader, progress));
     }
 
     @Override

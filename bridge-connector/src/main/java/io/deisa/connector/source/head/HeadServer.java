@@ -305,11 +305,6 @@ public final class HeadServer implements AutoCloseable {
         return bridgeStats.values().stream().mapToLong(s -> s[1]).sum() / 1_000_000;
     }
 
-    /** Feedback entries retained. */
-    public int feedbackEntries() {
-        return feedback.size();
-    }
-
     private void runFailed(String reason) {
         if (!failed) {
             failed = true;
