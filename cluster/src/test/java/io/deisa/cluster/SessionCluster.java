@@ -21,14 +21,17 @@ import java.util.stream.Stream;
 
 /**
  * A real session cluster for tests, run by {@code bin/cluster} on free ports: a JobManager and
- * TaskManagers as separate JVMs, with their run directory under {@code target/}.
+ * TaskManagers as separate JVMs, with their run directory under {@code target/}. Shared with the
+ * other modules' tests through this module's test jar ({@code deisa-cluster} type {@code test-jar}).
  */
-final class SessionCluster implements AutoCloseable {
-    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+public final class SessionCluster implements AutoCloseable {
+    /** The project's root directory (tests run in a module's directory). */
+    public static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final int restPort = freePort();
-    final Path runDir;
+    /** The run directory: pid files, logs in {@code log/}, the output of every bin/cluster command. */
+    public final Path runDir;
     private final Map<String, String> env;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -42,8 +45,13 @@ final class SessionCluster implements AutoCloseable {
     }
 
     /** Starts a JobManager and {@code taskManagers} TaskManagers; returns when they registered. */
-    static SessionCluster start(int taskManagers) throws Exception {
-        SessionCluster cluster = new SessionCluster(ROOT.resolve("cluster/target/it-cluster-" + ProcessHandle.current().pid()));
+    public static SessionCluster start(int taskManagers) throws Exception {
+        return start(taskManagers, ROOT.resolve("cluster/target/it-cluster-" + ProcessHandle.current().pid()));
+    }
+
+    /** As {@link #start(int)}, with the run directory {@code runDir}. */
+    public static SessionCluster start(int taskManagers, Path runDir) throws Exception {
+        SessionCluster cluster = new SessionCluster(runDir);
         try {
             cluster.script(Duration.ofSeconds(120), "start", "--taskmanagers", String.valueOf(taskManagers),
                     "-Drest.port=" + cluster.restPort,
@@ -58,13 +66,18 @@ final class SessionCluster implements AutoCloseable {
         return cluster;
     }
 
-    String restUrl() {
+    public String restUrl() {
         return "http://localhost:" + restPort;
     }
 
     /** Submits the analytics jar's {@code mainClass} with {@code args}; returns the job id. */
-    String submit(String mainClass, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("submit", "--jar", analyticsJar().toString(), "--class", mainClass, "--"));
+    public String submit(String mainClass, String... args) throws Exception {
+        return submit(analyticsJar(), mainClass, args);
+    }
+
+    /** Submits {@code jar}'s {@code mainClass} with {@code args} ({@code bin/cluster submit}); returns the job id. */
+    public String submit(Path jar, String mainClass, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("submit", "--jar", jar.toString(), "--class", mainClass, "--"));
         command.addAll(List.of(args));
         List<String> lines = script(Duration.ofSeconds(120), command.toArray(String[]::new));
         String jobId = lines.get(lines.size() - 1).trim();
@@ -83,7 +96,7 @@ final class SessionCluster implements AutoCloseable {
     }
 
     /** GET {@code path} of the REST API as JSON. */
-    JsonNode get(String path) throws IOException, InterruptedException {
+    public JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
@@ -93,7 +106,7 @@ final class SessionCluster implements AutoCloseable {
     }
 
     /** Polls the job's state until it is terminal or {@code timeout} passed; returns the last state. */
-    String awaitTerminal(String jobId, Duration timeout) throws Exception {
+    public String awaitTerminal(String jobId, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String state = get("/jobs/" + jobId).get("state").asText();
         while (!List.of("FINISHED", "FAILED", "CANCELED").contains(state) && System.nanoTime() < deadline) {
@@ -119,7 +132,7 @@ final class SessionCluster implements AutoCloseable {
     }
 
     /** The cluster's JVMs, from the pid files. */
-    List<ProcessHandle> processes() throws IOException {
+    public List<ProcessHandle> processes() throws IOException {
         List<ProcessHandle> processes = new ArrayList<>();
         if (!Files.isDirectory(runDir)) {
             return processes;
@@ -133,7 +146,7 @@ final class SessionCluster implements AutoCloseable {
     }
 
     /** Runs {@code bin/cluster args}; returns its output lines, or throws if it failed or timed out. */
-    List<String> script(Duration timeout, String... args) throws Exception {
+    public List<String> script(Duration timeout, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/cluster").toString()));
         command.addAll(List.of(args));
         Files.createDirectories(runDir);
@@ -155,7 +168,7 @@ final class SessionCluster implements AutoCloseable {
         return lines;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

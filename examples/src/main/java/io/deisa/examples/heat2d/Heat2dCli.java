@@ -2,6 +2,9 @@ package io.deisa.examples.heat2d;
 
 import io.deisa.job.Deisa;
 
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +21,8 @@ import java.util.concurrent.Callable;
  * <pre>
  * heat2d demo                                      # what bin/demo runs
  * heat2d analytics --head 0.0.0.0:29600 --output out
+ * bin/cluster submit --jar examples/target/deisa-examples-*-analytics.jar \
+ *     --class io.deisa.examples.heat2d.Heat2dCli -- analytics --head 0.0.0.0:29600 --output /abs/out
  * mpirun -np 4 java -Djava.library.path=... -cp ... io.deisa.examples.heat2d.Heat2dCli \
  *     simulation --mpi --head analytics-host:29600
  * </pre>
@@ -29,9 +34,25 @@ public final class Heat2dCli {
     /** Default analytics head: $DEISA_HEAD, else 127.0.0.1:29600. */
     static final String DEFAULT_HEAD = System.getenv().getOrDefault("DEISA_HEAD", "127.0.0.1:29600");
 
-    /** Runs the command line and exits with its status. */
+    /**
+     * Runs the command line and exits with its status; submitted to a session cluster (the main
+     * then runs inside the JobManager), it returns instead, or throws on a non-zero status, so as
+     * not to exit the cluster's JVM.
+     */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Heat2dCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        int status = new CommandLine(new Heat2dCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        if (onCluster()) {
+            if (status != 0) {
+                throw new IllegalStateException("heat2d " + String.join(" ", args) + " ended with status " + status);
+            }
+            return;
+        }
+        System.exit(status);
+    }
+
+    /** Whether this program was submitted to a Flink cluster (bin/cluster submit, flink run) rather than run alone. */
+    static boolean onCluster() {
+        return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
     }
 
     /** {@code heat2d simulation}: the simulation side alone. */
@@ -63,7 +84,9 @@ public final class Heat2dCli {
 
     /** {@code heat2d analytics}: the analytics side alone. */
     @Command(name = "analytics", mixinStandardHelpOptions = true,
-            description = "Runs the analytics (embedded cluster, or the session cluster under 'flink run') until the simulation closes.")
+            description = "Runs the analytics until the simulation closes: on an embedded cluster, or submitted to a session cluster "
+                    + "(bin/cluster submit --jar examples/target/deisa-examples-*-analytics.jar --class io.deisa.examples.heat2d.Heat2dCli -- analytics ...), "
+                    + "where the job runs on after the submission returns and the results are written on the TaskManager.")
     static final class Analytics implements Callable<Integer> {
         @Mixin Heat2dOptions options;
 
@@ -75,9 +98,14 @@ public final class Heat2dCli {
         @Override
         public Integer call() throws Exception {
             Heat2dConfig config = options.toConfig();
-            Deisa deisa = analytics.analytics(config, head, AnalyticsOptions.uiPort());
+            boolean onCluster = onCluster();
+            Deisa deisa = analytics.analytics(config, head, onCluster ? -1 : AnalyticsOptions.uiPort());
             System.out.printf("heat2d analytics: head %s, results in %s%n", head, analytics.output());
             deisa.executeCallbacks();
+            if (onCluster) {
+                // Submitted: the job runs on the cluster until the simulation closes.
+                return 0;
+            }
             Heat2dReport.print(StatsRow.read(analytics.output().resolve(Heat2dAnalytics.STATS)), config, System.out);
             return 0;
         }
