@@ -1,11 +1,7 @@
 package io.deisa.examples.heat2d;
 
-import io.deisa.examples.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
-
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 
 import picocli.CommandLine.Option;
 
@@ -14,10 +10,6 @@ import java.nio.file.Path;
 
 /** Command-line options of the heat2d analytics, shared by the {@code analytics} and {@code demo} subcommands. */
 public final class AnalyticsOptions {
-    /** Ports tried for the Flink web UI of an embedded cluster. */
-    static final int UI_FROM = 8081;
-    static final int UI_TO = 8181;
-
     @Option(names = "--output", defaultValue = "target/heat2d",
             description = "Directory of the results: " + Heat2dAnalytics.STATS + ", " + Heat2dAnalytics.SNAPSHOTS + " (default: ${DEFAULT-VALUE}).")
     Path output;
@@ -35,21 +27,12 @@ public final class AnalyticsOptions {
     }
 
     /**
-     * The analytics job of {@code config} with its head on {@code head}; on an embedded cluster,
-     * its web UI on {@code uiPort} or the next free port up to {@value #UI_TO} (none when -1).
+     * The analytics job of {@code config} with its head on {@code head} (on an embedded cluster,
+     * {@link Deisa} picks and prints the web UI's address).
      */
-    Deisa analytics(Heat2dConfig config, String head, int uiPort) throws IOException {
-        Configuration flink = new Configuration();
-        if (uiPort > 0) {
-            flink.set(RestOptions.BIND_PORT, uiPort + "-" + UI_TO);
-        }
-        Deisa deisa = new Deisa(DeisaOptions.builder().head(head).parallelism(parallelism).configuration(flink).build());
+    Deisa analytics(Heat2dConfig config, String head) throws IOException {
+        Deisa deisa = new Deisa(DeisaOptions.builder().head(head).parallelism(parallelism).build());
         Heat2dAnalytics.register(deisa, config, output(), snapshotEvery);
         return deisa;
-    }
-
-    /** The first free port for the web UI, or -1. */
-    static int uiPort() {
-        return Ports.firstFree(UI_FROM, UI_TO);
     }
 }

@@ -99,7 +99,7 @@ public final class Heat2dCli {
         public Integer call() throws Exception {
             Heat2dConfig config = options.toConfig();
             boolean onCluster = onCluster();
-            Deisa deisa = analytics.analytics(config, head, onCluster ? -1 : AnalyticsOptions.uiPort());
+            Deisa deisa = analytics.analytics(config, head);
             System.out.printf("heat2d analytics: head %s, results in %s%n", head, analytics.output());
             deisa.executeCallbacks();
             if (onCluster) {

@@ -53,16 +53,14 @@ final class Heat2dDemo implements Callable<Integer> {
         Path dir = analyticsOptions.output();
         Path csv = dir.resolve(Heat2dAnalytics.STATS);
         String head = "127.0.0.1:" + Ports.free();
-        int uiPort = AnalyticsOptions.uiPort();
-        Deisa deisa = analyticsOptions.analytics(config, head, uiPort);
+        Deisa deisa = analyticsOptions.analytics(config, head);
 
         System.out.printf("heat2d: %dx%d plate on %dx%d ranks (%s), %d steps (dt %.4g s), temperature shared every %d steps%n",
                 config.rows(), config.cols(), config.procRows(), config.procCols(),
                 mpirun.isPresent() ? "MPI processes under mpirun" : "threads", config.steps(), config.dt(), config.shareEvery());
         System.out.printf("  heater %.4f K m²/s, lowered to %.4f when the mean exceeds %.2f K%n",
                 config.power(), config.steeredPower(), config.threshold());
-        System.out.printf("  analytics head %s; Flink web UI %s (while the job runs)%n", head,
-                uiPort > 0 ? "http://localhost:" + uiPort : "on the first free port of 8081-8181");
+        System.out.printf("  analytics head %s%n", head);
         System.out.flush();
 
         CompletableFuture<Void> analytics = CompletableFuture.runAsync(deisa::executeCallbacks, daemon("heat2d-analytics"));

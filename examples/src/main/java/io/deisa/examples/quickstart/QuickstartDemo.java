@@ -11,8 +11,6 @@ import io.deisa.examples.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,7 +48,6 @@ import java.util.concurrent.TimeoutException;
 public final class QuickstartDemo implements Callable<Integer> {
     /** Name of the shared array. */
     static final String ARRAY = "field";
-    private static final String WEB_UI_PORTS = "8081-8181";
 
     @Option(names = "--ranks", defaultValue = "4", description = "Simulation ranks (threads), one bridge each (default: ${DEFAULT-VALUE}).")
     int ranks;
@@ -105,18 +102,9 @@ public final class QuickstartDemo implements Callable<Integer> {
                 .connectTimeout(Duration.ofSeconds(timeoutSeconds))
                 .build();
 
-        // The job asks Flink for a web UI port in 8081-8181; start the range at the first port that is
-        // free now, so that the address printed below is the one Flink binds (unless another process
-        // takes it in between: then Flink takes the next free one and logs "Web frontend listening at").
-        int uiPort = Ports.firstFree(8081, 8181);
-        Configuration flink = new Configuration();
-        if (uiPort > 0) {
-            flink.set(RestOptions.BIND_PORT, uiPort + "-8181");
-        }
         Deisa deisa = new Deisa(DeisaOptions.builder()
                 .head(headAddress)
                 .parallelism(parallelism)
-                .configuration(flink)
                 .build());
         deisa.registerCallback(statistics(), List.of(WindowSpec.of(ARRAY)));
         deisa.callback(WindowSpec.of(ARRAY, 2)).register(meanRate(Math.pow(1 - cooling, sweeps)));
@@ -124,9 +112,6 @@ public final class QuickstartDemo implements Callable<Integer> {
         System.out.printf("deisa quickstart: %d rank(s) on a %dx%d grid of %dx%d float64 tiles (plate %dx%d), %d timesteps%n",
                 ranks, grid[0], grid[1], chunk, chunk, grid[0] * chunk, grid[1] * chunk, steps);
         System.out.printf("  analytics head : %s%n", headAddress);
-        System.out.printf("  Flink web UI   : %s (while the job runs)%n", uiPort > 0
-                ? "http://localhost:" + uiPort
-                : "the first free port of " + WEB_UI_PORTS + " on localhost");
         System.out.flush();
 
         ExecutorService threads = Executors.newFixedThreadPool(ranks + 1, runnable -> {
