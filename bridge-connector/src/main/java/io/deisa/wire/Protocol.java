@@ -55,6 +55,8 @@ public final class Protocol {
     // Publish channel: feedback publisher -> head (PROGRESS is shared with the control channel).
     /** One feedback value published by a callback. */
     public static final byte FEEDBACK = 0x30;
+    /** Head to publisher: newest timestep a bridge sent and total time bridges were blocked. */
+    public static final byte RUN_STATS = 0x31;
 
     // Data channel: bridge -> reader.
     /** Arrow IPC schema message of one array of the bridge. */
@@ -91,6 +93,7 @@ public final class Protocol {
             case FEEDBACK_REPLY: return "FEEDBACK_REPLY";
             case FINAL: return "FINAL";
             case FEEDBACK: return "FEEDBACK";
+            case RUN_STATS: return "RUN_STATS";
             case SCHEMA: return "SCHEMA";
             case CHUNK: return "CHUNK";
             case END: return "END";

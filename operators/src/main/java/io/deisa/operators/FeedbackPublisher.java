@@ -12,6 +12,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -32,6 +33,12 @@ import java.util.Set;
  * every callback for timesteps {@code <= W} has run. That is what {@code maxSimulationAhead} waits
  * on. After a restore, the whole retained table is published again (the head ignores entries it
  * already has).
+ *
+ * <p>Metrics (group {@code deisa}): {@code feedbackRelayed}, {@code analyticsTimestep}, and from
+ * the head's statistics {@code simulationTimestep}, {@code timestepsAhead} (how far the simulation
+ * runs ahead of the analytics) and {@code bridgesBlockedMs} (total time bridges waited on
+ * back-pressure). They live here because this operator runs until the very end of the job, and
+ * the web UI does not show the JobManager-side metrics of the source's enumerator.
  */
 @Internal
 public class FeedbackPublisher extends AbstractStreamOperator<Void> implements OneInputStreamOperator<FeedbackRecord, Void> {
@@ -87,9 +94,13 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
         for (FeedbackTable.Entry entry : table.all()) {
             client.publish(entry);
         }
-        published = getMetricGroup().addGroup("deisa").counter("feedbackRelayed");
         progress = Long.MIN_VALUE;
-        getMetricGroup().addGroup("deisa").gauge("analyticsTimestep", () -> progress);
+        MetricGroup metrics = getMetricGroup().addGroup("deisa");
+        published = metrics.counter("feedbackRelayed");
+        metrics.gauge("analyticsTimestep", () -> progress);
+        metrics.gauge("simulationTimestep", () -> client.runProgress(progress).simulationTimestep());
+        metrics.gauge("timestepsAhead", () -> client.runProgress(progress).timestepsAhead());
+        metrics.gauge("bridgesBlockedMs", () -> client.runProgress(progress).bridgesBlockedMillis());
     }
 
     @Override

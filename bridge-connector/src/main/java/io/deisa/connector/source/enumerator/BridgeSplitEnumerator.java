@@ -1,6 +1,5 @@
 package io.deisa.connector.source.enumerator;
 
-import io.deisa.connector.source.AnalyticsProgressEvent;
 import io.deisa.connector.source.head.HeadListener;
 import io.deisa.connector.source.head.HeadServer;
 import io.deisa.connector.source.split.BridgeSplit;
@@ -32,7 +31,6 @@ import java.util.Map;
 @Internal
 public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit, BridgeEnumeratorState>, HeadListener {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSplitEnumerator.class);
-    private static final long PROGRESS_INTERVAL_MILLIS = 500;
 
     private final SplitEnumeratorContext<BridgeSplit> context;
     private final HeadServer head;
@@ -41,7 +39,6 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
     private final Map<Integer, String> bridgeHosts = new HashMap<>();
     private final Map<Integer, Integer> load = new HashMap<>();
     private boolean allAssigned;
-    private AnalyticsProgressEvent lastPublished = AnalyticsProgressEvent.NONE;
 
     /**
      * An enumerator hosting a head built by {@code headFactory} (given this enumerator as its
@@ -64,20 +61,6 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         } catch (IOException e) {
             throw new FlinkRuntimeException(e.getMessage(), e);
         }
-        context.callAsync(this::progress, this::publishProgress, 0, PROGRESS_INTERVAL_MILLIS);
-    }
-
-    private AnalyticsProgressEvent progress() {
-        return new AnalyticsProgressEvent(head.progress(), head.simulationTimestep(), head.bridgesBlockedMillis());
-    }
-
-    /** Sends the head's view of the run to every reader when it changed, for their metrics. */
-    private void publishProgress(AnalyticsProgressEvent progress, Throwable error) {
-        if (error != null || progress.equals(lastPublished)) {
-            return;
-        }
-        lastPublished = progress;
-        context.registeredReaders().keySet().forEach(reader -> context.sendEventToSourceReader(reader, progress));
     }
 
     @Override

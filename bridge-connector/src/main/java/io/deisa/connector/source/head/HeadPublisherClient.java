@@ -1,14 +1,18 @@
 package io.deisa.connector.source.head;
 
 import io.deisa.wire.FeedbackTable;
+import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
+import io.deisa.wire.PayloadReader;
 import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
 
 import org.apache.flink.annotation.Internal;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,13 +20,17 @@ import java.time.Duration;
 
 /**
  * The job's side of the publish channel: sends feedback values and analytics progress to the
- * head, which relays them to the bridges. Not thread-safe (one operator thread uses it).
+ * head, which relays them to the bridges, and receives the head's run statistics (newest bridge
+ * timestep, time bridges were blocked) for the job's metrics. Sending is not thread-safe (one
+ * operator thread uses it).
  */
 @Internal
 public final class HeadPublisherClient implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private long sentProgress = Long.MIN_VALUE;
+    private volatile long simulationTimestep = Long.MIN_VALUE;
+    private volatile long bridgesBlockedMillis;
 
     private HeadPublisherClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -43,7 +51,9 @@ public final class HeadPublisherClient implements AutoCloseable {
                 socket.setTcpNoDelay(true);
                 HeadPublisherClient client = new HeadPublisherClient(socket);
                 FrameIO.sendHello(client.out, Protocol.CHANNEL_PUBLISH);
-                FrameIO.expectHello(socket.getInputStream(), Protocol.CHANNEL_PUBLISH, "analytics head at " + host + ":" + port);
+                InputStream in = new BufferedInputStream(socket.getInputStream());
+                FrameIO.expectHello(in, Protocol.CHANNEL_PUBLISH, "analytics head at " + host + ":" + port);
+                client.startListening(in);
                 return client;
             } catch (IOException e) {
                 socket.close();
@@ -59,6 +69,31 @@ public final class HeadPublisherClient implements AutoCloseable {
                 throw new IOException("Interrupted while connecting to the analytics head", e);
             }
         }
+    }
+
+    /** Reads the head's RUN_STATS frames on a daemon thread until the connection ends. */
+    private void startListening(InputStream in) {
+        Thread listener = new Thread(() -> {
+            try {
+                while (true) {
+                    Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+                    if (frame.type() == Protocol.RUN_STATS) {
+                        PayloadReader payload = frame.reader();
+                        simulationTimestep = payload.getLong();
+                        bridgesBlockedMillis = payload.getLong();
+                    }
+                }
+            } catch (IOException endOfConnection) {
+                // the job or the head is shutting down
+            }
+        }, "deisa-publisher-stats");
+        listener.setDaemon(true);
+        listener.start();
+    }
+
+    /** The run as the head last described it, with {@code analyticsTimestep} from the job. */
+    public RunProgress runProgress(long analyticsTimestep) {
+        return new RunProgress(analyticsTimestep, simulationTimestep, bridgesBlockedMillis);
     }
 
     /** Sends one feedback value. */

@@ -50,6 +50,7 @@ public final class HeadServer implements AutoCloseable {
     private final Map<Integer, long[]> bridgeStats = new ConcurrentHashMap<>();
     private volatile long progress = Long.MIN_VALUE;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<OutputStream> publishers = ConcurrentHashMap.newKeySet();
     private ServerSocket server;
     private volatile boolean closing;
     private volatile boolean failed;
@@ -154,7 +155,12 @@ public final class HeadServer implements AutoCloseable {
             }
             FrameIO.write(out, Protocol.HELLO, FrameIO.helloPayload(channel));
             if (channel == Protocol.CHANNEL_PUBLISH) {
-                servePublisher(in, peer);
+                publishers.add(out);
+                try {
+                    servePublisher(in, peer);
+                } finally {
+                    publishers.remove(out);
+                }
             } else {
                 serveBridge(in, out, socket);
             }
@@ -256,6 +262,7 @@ public final class HeadServer implements AutoCloseable {
                 break;
             case Protocol.STATS:
                 bridgeStats.put(session.bridgeId, new long[] {payload.getLong(), payload.getLong()});
+                sendRunStats();
                 break;
             default:
                 throw new ProtocolException("Unexpected " + frame.name() + " frame from " + peer);
@@ -290,19 +297,23 @@ public final class HeadServer implements AutoCloseable {
         return true;
     }
 
-    /** Newest timestep up to which every callback has run, or {@link Long#MIN_VALUE}. */
-    public long progress() {
-        return progress;
-    }
-
-    /** Newest timestep any bridge reported, or {@link Long#MIN_VALUE}. */
-    public long simulationTimestep() {
-        return bridgeStats.values().stream().mapToLong(s -> s[0]).max().orElse(Long.MIN_VALUE);
-    }
-
-    /** Total time the bridges spent blocked by back-pressure, in milliseconds. */
-    public long bridgesBlockedMillis() {
-        return bridgeStats.values().stream().mapToLong(s -> s[1]).sum() / 1_000_000;
+    /**
+     * Tells the job's publisher the newest timestep a bridge sent and the time bridges were
+     * blocked, so that they show as metrics of a running operator.
+     */
+    private void sendRunStats() {
+        long simulation = bridgeStats.values().stream().mapToLong(s -> s[0]).max().orElse(Long.MIN_VALUE);
+        long blockedMillis = bridgeStats.values().stream().mapToLong(s -> s[1]).sum() / 1_000_000;
+        byte[] payload = new PayloadWriter().putLong(simulation).putLong(blockedMillis).toByteArray();
+        for (OutputStream publisher : publishers) {
+            synchronized (publisher) {
+                try {
+                    FrameIO.write(publisher, Protocol.RUN_STATS, payload);
+                } catch (IOException e) {
+                    LOG.debug("Could not send run statistics to the publisher", e);
+                }
+            }
+        }
     }
 
     private void runFailed(String reason) {

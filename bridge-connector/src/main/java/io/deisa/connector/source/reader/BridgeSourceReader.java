@@ -1,12 +1,10 @@
 package io.deisa.connector.source.reader;
 
-import io.deisa.connector.source.AnalyticsProgressEvent;
 import io.deisa.connector.source.ChunkRecord;
 import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.connector.source.split.BridgeSplitState;
 
 import org.apache.flink.annotation.Internal;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.SourceReaderBase;
@@ -19,17 +17,12 @@ import java.util.Map;
 
 /**
  * The source reader: one fetcher thread per assigned bridge, per-bridge watermarks, and the next
- * sequence number of every bridge in its checkpointed split state. Its metrics (group {@code
- * deisa}): {@code chunksIn}, {@code bytesIn}, and the head's view of the run sent by the
- * enumerator: {@code analyticsTimestep}, {@code simulationTimestep}, {@code timestepsAhead}, {@code
- * bridgesBlockedMs}.
+ * sequence number of every bridge in its checkpointed split state.
  */
 @Internal
 public final class BridgeSourceReader
         extends SourceReaderBase<ChunkRecord, ChunkRecord, BridgeSplit, BridgeSplitState> {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSourceReader.class);
-
-    private volatile AnalyticsProgressEvent progress = AnalyticsProgressEvent.NONE;
 
     /** Creates a reader whose split readers use {@code settings}. */
     public BridgeSourceReader(BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
@@ -43,20 +36,6 @@ public final class BridgeSourceReader
                 new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn")),
                 config,
                 context);
-        metrics.gauge("analyticsTimestep", () -> progress.analyticsTimestep());
-        metrics.gauge("simulationTimestep", () -> progress.simulationTimestep());
-        metrics.gauge("timestepsAhead", () -> progress.timestepsAhead());
-        metrics.gauge("bridgesBlockedMs", () -> progress.bridgesBlockedMillis());
-    }
-
-    /** The head's view of the run, shown as this reader's metrics. */
-    @Override
-    public void handleSourceEvents(SourceEvent event) {
-        if (event instanceof AnalyticsProgressEvent update) {
-            progress = update;
-        } else {
-            super.handleSourceEvents(event);
-        }
     }
 
     @Override

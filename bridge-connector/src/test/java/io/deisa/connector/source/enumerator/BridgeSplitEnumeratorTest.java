@@ -383,34 +383,24 @@ class BridgeSplitEnumeratorTest {
     }
 
     @Test
-    void theHeadsViewOfTheRunReachesEveryReaderWhenItChanges() {
+    void bridgeStatisticsReachTheJobsPublisherForItsMetrics() {
         assertTimeoutPreemptively(GUARD, () -> {
-            startEnumerator(2, Set.of("temperature"), BridgeEnumeratorState.initial());
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
             addReader(0, "localhost");
-            addReader(1, "localhost");
-            List<HeadClient> world = registerWorld(2);
-            world.get(1).sendStats(7, 3_000_000);
-
-            io.deisa.connector.source.AnalyticsProgressEvent expected =
-                    new io.deisa.connector.source.AnalyticsProgressEvent(Long.MIN_VALUE, 7, 3);
-            // The stats travel over a socket: publish until the head has them.
-            while (!context.getSentSourceEvent().getOrDefault(1, List.of()).contains(expected)) {
-                context.runPeriodicCallable(0);
+            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                List<HeadClient> world = registerWorld(2);
+                world.get(0).sendStats(5, 1_000_000);
+                world.get(1).sendStats(7, 3_000_000);
+                publisher.progress(4);
+                // RUN_STATS travel over a socket: wait until the newest has arrived.
+                while (publisher.runProgress(4).bridgesBlockedMillis() != 4) {
+                    Thread.onSpinWait();
+                }
+                assertThat(publisher.runProgress(4))
+                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4));
+                assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
             }
-            assertThat(context.getSentSourceEvent().get(0)).containsExactly(expected);
-            assertThat(context.getSentSourceEvent().get(1)).containsExactly(expected);
-            assertThat(expected.timestepsAhead()).isZero();
-
-            context.runPeriodicCallable(0);
-            assertThat(context.getSentSourceEvent().get(0)).as("unchanged: not sent again").hasSize(1);
         });
-    }
-
-    @Test
-    void timestepsAheadIsTheGapBetweenSimulationAndAnalytics() {
-        assertThat(new io.deisa.connector.source.AnalyticsProgressEvent(3, 7, 0).timestepsAhead()).isEqualTo(4);
-        assertThat(new io.deisa.connector.source.AnalyticsProgressEvent(8, 7, 0).timestepsAhead()).isZero();
-        assertThat(new io.deisa.connector.source.AnalyticsProgressEvent(Long.MAX_VALUE, 7, 0).timestepsAhead()).isZero();
-        assertThat(io.deisa.connector.source.AnalyticsProgressEvent.NONE.timestepsAhead()).isZero();
     }
 }

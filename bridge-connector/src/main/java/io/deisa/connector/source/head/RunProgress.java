@@ -1,0 +1,22 @@
+package io.deisa.connector.source.head;
+
+import org.apache.flink.annotation.Internal;
+
+/**
+ * How far the simulation and the analytics are, for metrics.
+ *
+ * @param analyticsTimestep newest timestep up to which every callback has run
+ * @param simulationTimestep newest timestep any bridge has sent
+ * @param bridgesBlockedMillis total time the bridges spent blocked by back-pressure
+ */
+@Internal
+public record RunProgress(long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis) {
+    /** How many timesteps the simulation is ahead of the analytics (0 before both started and after the end). */
+    public long timestepsAhead() {
+        if (simulationTimestep == Long.MIN_VALUE || analyticsTimestep == Long.MIN_VALUE
+                || analyticsTimestep == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, simulationTimestep - analyticsTimestep);
+    }
+}
