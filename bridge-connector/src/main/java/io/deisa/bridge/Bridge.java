@@ -375,9 +375,6 @@ public final class Bridge implements AutoCloseable {
     }
 
     private void fail(DeisaException error) {
-        if (runClosed && error.getMessage() != null && error.getMessage().contains("lost its connection")) {
-            return;
-        }
         if (failure.compareAndSet(null, error)) {
             LOG.error("Bridge {}: {}", bridgeId, error.getMessage());
         }

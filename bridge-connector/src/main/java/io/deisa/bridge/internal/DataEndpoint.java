@@ -39,7 +39,6 @@ public final class DataEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataEndpoint.class);
 
     private final int bridgeId;
-    private final List<ArrayDeclaration> arrays;
     private final ChunkBufferPool pool;
     private final Consumer<DeisaException> onFailure;
     private final ServerSocketChannel server;
@@ -59,7 +58,6 @@ public final class DataEndpoint implements AutoCloseable {
             int bridgeId, List<ArrayDeclaration> arrays, ChunkBufferPool pool,
             Consumer<DeisaException> onFailure) throws IOException {
         this.bridgeId = bridgeId;
-        this.arrays = arrays;
         this.pool = pool;
         this.onFailure = onFailure;
         this.schemaMessages = new byte[arrays.size()][];
@@ -102,11 +100,6 @@ public final class DataEndpoint implements AutoCloseable {
                 throw error;
             }
         }
-    }
-
-    /** Chunks queued and not yet written. */
-    public int pendingItems() {
-        return queue.size();
     }
 
     private void serve() {
@@ -192,10 +185,5 @@ public final class DataEndpoint implements AutoCloseable {
             LOG.debug("Bridge {}: closing data endpoint", bridgeId, e);
         }
         sender.interrupt();
-    }
-
-    /** The declared arrays, indexed by the array id used on the wire. */
-    public List<ArrayDeclaration> arrays() {
-        return arrays;
     }
 }

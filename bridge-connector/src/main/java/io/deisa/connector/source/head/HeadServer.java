@@ -95,11 +95,6 @@ public final class HeadServer implements AutoCloseable {
         LOG.info("Analytics head listening on {}:{}", host, socket.getLocalPort());
     }
 
-    /** The bound port (useful when started on port 0). */
-    public int port() {
-        return server.getLocalPort();
-    }
-
     private void acceptLoop() {
         while (!closing) {
             try {
