@@ -1,0 +1,131 @@
+package io.deisa.bench.process;
+
+import io.deisa.analytics.AnalyticsCallback;
+import io.deisa.analytics.CallbackContext;
+import io.deisa.analytics.DeisaArray;
+import io.deisa.analytics.WindowSpec;
+import io.deisa.analytics.Windows;
+import io.deisa.job.Deisa;
+import io.deisa.job.DeisaOptions;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * A benchmark analytics process: one callback over array {@value BridgesMain#ARRAY} on an embedded
+ * Flink cluster, recording per timestep the wall-clock nanoseconds at which the callback started and
+ * ended (and, with {@code --gc-every}, the live heap after a full collection). Writes the table when
+ * the simulation closed the run.
+ */
+@Command(name = "analytics", mixinStandardHelpOptions = true,
+        description = "Benchmark analytics on an embedded Flink cluster.")
+public final class AnalyticsMain implements Callable<Integer> {
+
+    /** What the benchmark callback does with each timestep. */
+    public enum Work {
+        /** Nothing: measures the pipeline alone. */
+        NOOP,
+        /** The global mean of the newest array. */
+        MEAN,
+        /** Global mean, min and max of the newest array. */
+        MEAN_MIN_MAX,
+        /** Publishes feedback {@value BridgesMain#ACK} = t, which the latency bridges wait for. */
+        ACK,
+        /** The change of the global mean across the window (newest minus oldest). */
+        WINDOW_CHANGE
+    }
+
+    /** Callback timings, one row per timestep; the callback runs in this JVM (embedded cluster). */
+    static final TimingTable TIMES = new TimingTable("t", "callbackStart", "callbackEnd", "liveHeap");
+
+    @Option(names = "--head", required = true, description = "Address the head listens on, host:port.")
+    String head;
+
+    @Option(names = "--work", defaultValue = "NOOP", description = "Callback work: ${COMPLETION-CANDIDATES}.")
+    Work work;
+
+    @Option(names = "--window", defaultValue = "1", description = "Window size of the callback.")
+    int window;
+
+    @Option(names = "--buffer-timeout-ms", defaultValue = "5", description = "execution.buffer-timeout.")
+    long bufferTimeoutMs;
+
+    @Option(names = "--state-backend", defaultValue = "hashmap", description = "hashmap or rocksdb.")
+    String stateBackend;
+
+    @Option(names = "--gc-every", defaultValue = "0",
+            description = "Every this many timesteps, collect (System.gc) after the callback and record the"
+                    + " live heap; 0: never.")
+    int gcEvery;
+
+    @Option(names = "--out", required = true, description = "Timing table to write.")
+    Path out;
+
+    /** Runs the process; exits with the command's status. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new AnalyticsMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        Configuration conf = new Configuration();
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
+        conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+        Deisa deisa = new Deisa(DeisaOptions.builder().head(head).configuration(conf).build());
+        deisa.registerCallback(new TimedCallback(work, gcEvery), List.of(WindowSpec.of(BridgesMain.ARRAY, window)));
+        deisa.executeCallbacks();
+        TIMES.write(out);
+        return 0;
+    }
+
+    /** Runs {@link Work} and records its timing in {@link #TIMES}. */
+    private static final class TimedCallback implements AnalyticsCallback {
+        private static final long serialVersionUID = 1L;
+        private final Work work;
+        private final int gcEvery;
+
+        TimedCallback(Work work, int gcEvery) {
+            this.work = work;
+            this.gcEvery = gcEvery;
+        }
+
+        @Override
+        public void call(Windows windows, CallbackContext context) {
+            long start = WallClock.nanos();
+            long t = windows.timestep();
+            List<DeisaArray> arrays = windows.get(BridgesMain.ARRAY);
+            DeisaArray newest = arrays.get(arrays.size() - 1);
+            double result = switch (work) {
+                case NOOP -> 0;
+                case MEAN -> newest.mean();
+                case MEAN_MIN_MAX -> newest.mean() + newest.min() + newest.max();
+                case ACK -> {
+                    context.set(BridgesMain.ACK, t, t);
+                    yield 0;
+                }
+                case WINDOW_CHANGE -> newest.mean() - arrays.get(0).mean();
+            };
+            long end = WallClock.nanos();
+            long liveHeap = 0;
+            if (gcEvery > 0 && t % gcEvery == 0) {
+                System.gc();
+                liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            }
+            if (Double.isNaN(result)) {
+                throw new IllegalStateException("the benchmark data holds no NaN, got a NaN result at timestep " + t);
+            }
+            TIMES.add(t, start, end, liveHeap);
+        }
+    }
+}

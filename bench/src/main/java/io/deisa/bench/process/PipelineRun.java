@@ -1,0 +1,84 @@
+package io.deisa.bench.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One run of the pipeline: an {@link AnalyticsMain} JVM and the bridges in {@code processes}
+ * {@link BridgesMain} JVMs, on free loopback ports, awaited with a deadline; returns both timing
+ * tables.
+ *
+ * @param bridges bridges in all
+ * @param processes bridge JVMs; the bridges are spread evenly over them as threads
+ * @param chunk chunk shape {@code ROWSxCOLS} of every bridge
+ * @param dtype {@code float64} or {@code int64}
+ * @param timesteps timesteps each bridge sends
+ * @param latency whether bridges wait for feedback of each timestep
+ * @param analytics the analytics JVM's options (everything but head and output)
+ * @param analyticsHeap heap of the analytics JVM ({@code -Xms = -Xmx})
+ * @param bridgeHeap heap of each bridge JVM
+ * @param timeout deadline of the whole run
+ */
+public record PipelineRun(int bridges, int processes, String chunk, String dtype, int timesteps, boolean latency,
+        List<String> analytics, String analyticsHeap, String bridgeHeap, Duration timeout) {
+
+    /** The timing tables of a finished run. */
+    public record Result(TimingTable callbacks, List<TimingTable> bridges) {
+        /** Every bridge row of every process. */
+        public List<long[]> bridgeRows() {
+            List<long[]> rows = new ArrayList<>();
+            bridges.forEach(table -> rows.addAll(table.rows()));
+            return rows;
+        }
+    }
+
+    /** Runs in {@code directory} (created), where the logs and timing tables stay. */
+    public Result run(Path directory) throws InterruptedException {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String head = "127.0.0.1:" + freePort();
+        int masterPort = freePort();
+        Path callbackTimes = directory.resolve("callbacks.tsv");
+        List<Path> bridgeTimes = new ArrayList<>();
+        try (ProcessGroup group = new ProcessGroup(directory)) {
+            List<String> analyticsArgs = new ArrayList<>(List.of("--head", head, "--out", callbackTimes.toString()));
+            analyticsArgs.addAll(analytics);
+            group.start("analytics", JvmCommand.of(analyticsHeap, AnalyticsMain.class, analyticsArgs));
+            int first = 0;
+            for (int p = 0; p < processes; p++) {
+                int count = bridges / processes + (p < bridges % processes ? 1 : 0);
+                Path out = directory.resolve("bridges-" + p + ".tsv");
+                bridgeTimes.add(out);
+                List<String> args = new ArrayList<>(List.of("--head", head, "--master-port", Integer.toString(masterPort),
+                        "--world", Integer.toString(bridges), "--first", Integer.toString(first),
+                        "--count", Integer.toString(count), "--chunk", chunk, "--dtype", dtype,
+                        "--timesteps", Integer.toString(timesteps), "--out", out.toString()));
+                if (latency) {
+                    args.add("--latency");
+                }
+                group.start("bridges-" + p, JvmCommand.of(bridgeHeap, BridgesMain.class, args));
+                first += count;
+            }
+            group.awaitAll(timeout);
+        }
+        return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList());
+    }
+
+    /** A port free on loopback now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.deisa.bench.scenario;
+
+import io.deisa.bench.limits.MachineLimits;
+import io.deisa.bench.process.PipelineRun;
+import io.deisa.bench.report.Format;
+import io.deisa.bench.report.MarkdownTable;
+import io.deisa.bench.report.Stats;
+
+import me.tongfei.progressbar.ProgressBar;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * S1 ingest: N bridges (each its own JVM) send one square float64 chunk per timestep with no
+ * simulation work; the figure is the rate at which assembled arrays reach the callback (no-op, or a
+ * global mean), and its ratio to the loopback TCP throughput measured in the same invocation.
+ */
+public final class IngestScenario implements Scenario {
+    private static final int WARMUP = 20;
+    private static final int MEASURED = 200;
+
+    private final List<Integer> bridges;
+    private final List<Integer> sizes;
+    private final List<String> works;
+
+    /** The scenario over these bridge counts, chunk sizes (n for n x n) and callback works. */
+    public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works) {
+        this.bridges = bridges;
+        this.sizes = sizes;
+        this.works = works;
+    }
+
+    @Override
+    public String id() {
+        return "ingest";
+    }
+
+    @Override
+    public String run(BenchContext context) throws Exception {
+        MachineLimits limits = context.limits();
+        MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "MB/s assembled",
+                "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)");
+        try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
+                * context.runs())) {
+            for (int size : sizes) {
+                for (int n : bridges) {
+                    for (String work : works) {
+                        long bytesPerTimestep = (long) n * size * size * Double.BYTES;
+                        double[] rates = new double[context.runs()];
+                        for (int r = 0; r < context.runs(); r++) {
+                            PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
+                                    false, BenchContext.analytics(work, 5), BenchContext.ANALYTICS_HEAP,
+                                    BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15));
+                            String label = size + "-n" + n + "-" + work.toLowerCase() + "-run" + r;
+                            RunMeasures measures = new RunMeasures(context.run(id(), label, run));
+                            rates[r] = measures.throughput(WARMUP - 1, WARMUP + MEASURED - 1, bytesPerTimestep) / 1e6;
+                            progress.step();
+                        }
+                        Stats stats = Stats.of(rates);
+                        table.row(size + "²", n, work.toLowerCase(), stats.medianRange(0),
+                                Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()));
+                    }
+                }
+            }
+        }
+        return "### S1 ingest\n\n" + MEASURED + " timesteps after " + WARMUP + " of warm-up; float64 chunks, one per"
+                + " bridge and timestep, each bridge its own JVM; rate = array bytes of the measured timesteps over"
+                + " the time between the callback starts of the last warm-up and the last timestep. Median (min–max)"
+                + " of " + context.runs() + " runs.\n\n" + table.toMarkdown();
+    }
+}
