@@ -26,7 +26,10 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -44,9 +47,15 @@ import java.util.TreeSet;
  * Bridge source (one split per bridge, timestep = event time)
  *   → keyBy(array, timestep) → Assemble arrays (chunks as MapState entries)
  *     → keyBy(constant) → Analytics callbacks (windows, AND/OR on event-time timers)
- *       └ side output: feedback → broadcast → Publish feedback and progress (broadcast state → head)
+ *       └ side output: feedback → Publish feedback and progress (broadcast state → head)
  *   → (per Deisa.writeArrays) filter(array name) → Write 'name' (the user's sink, parallelism 1)
  * </pre>
+ *
+ * <p>With one reader (parallelism 1, the default) the two {@code keyBy}s are reinterpreted, not
+ * shuffled: every key belongs to the single subtask, so the whole pipeline is one chained task
+ * and chunks and arrays pass between the operators by reference, with no serialization, no network
+ * buffer and no buffer timeout on the way (ADR 0005). With more readers, chunks are shuffled to
+ * the assemblers by (array, timestep) and arrays to the single callback subtask.
  *
  * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
  * false}), object reuse (chunks are never mutated, so chained operators skip a deep copy), a 5 ms
@@ -101,25 +110,25 @@ final class AnalyticsJob {
         sourceConf.set(BridgeSourceOptions.HEAD, options.head());
         sourceConf.set(BridgeSourceOptions.MAX_SIMULATION_AHEAD, options.maxSimulationAhead());
         sourceConf.set(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE, options.feedbackQueueSize());
+        int readers = options.parallelism().orElse(1);
         DataStream<ChunkRecord> chunks = env.fromSource(
                         new BridgeSource(sourceConf, requested), WatermarkStrategy.noWatermarks(),
                         "Bridges (head " + options.head() + ")")
+                .setParallelism(readers)
                 .uid("deisa-bridge-source");
-        SingleOutputStreamOperator<AssembledArray> arrays = chunks
-                .keyBy(new ArrayTimestepKey())
+        SingleOutputStreamOperator<AssembledArray> arrays = byKey(chunks, new ArrayTimestepKey(), readers)
                 .process(new ChunkAssembler())
                 .name("Assemble arrays")
-                .uid("deisa-assemble-arrays");
-        SingleOutputStreamOperator<TimestepCompleted> completed = arrays
-                .keyBy(new ConstantKey<AssembledArray>())
+                .uid("deisa-assemble-arrays")
+                .setParallelism(readers);
+        SingleOutputStreamOperator<TimestepCompleted> completed = byKey(arrays, new ConstantKey<>(), readers)
                 .process(new CallbackOperator(callbacks))
                 .name("Analytics callbacks")
                 .uid("deisa-callbacks")
                 .setParallelism(1)
                 .setMaxParallelism(1);
-        completed.sinkTo(new DiscardingSink<>()).name("Timesteps analysed").uid("deisa-timesteps");
+        completed.sinkTo(new DiscardingSink<>()).name("Timesteps analysed").uid("deisa-timesteps").setParallelism(1);
         completed.getSideOutput(CallbackOperator.FEEDBACK)
-                .broadcast()
                 .transform("Publish feedback and progress", Types.VOID, new FeedbackPublisher(
                         options.head(), options.feedbackQueueSize(),
                         sourceConf.get(BridgeSourceOptions.READER_CONNECT_TIMEOUT)))
@@ -131,11 +140,23 @@ final class AnalyticsJob {
             arrays.filter((FilterFunction<AssembledArray>) array -> name.equals(array.name))
                     .name("Select '" + name + "'")
                     .uid("deisa-select-" + i)
+                    .setParallelism(readers)
                     .sinkTo(new DeisaArraySink(outputs.get(i).sink()))
                     .name("Write '" + name + "'")
                     .uid("deisa-write-" + i)
                     .setParallelism(1);
         }
+    }
+
+    /**
+     * {@code stream} keyed by {@code key}: reinterpreted in place when a single subtask holds every
+     * key ({@code readers == 1}, so the operators chain), shuffled otherwise.
+     */
+    private static <T, K> KeyedStream<T, K> byKey(DataStream<T> stream, KeySelector<T, K> key, int readers) {
+        if (readers == 1) {
+            return DataStreamUtils.reinterpretAsKeyedStream(stream, key);
+        }
+        return stream.keyBy(key);
     }
 
     /**

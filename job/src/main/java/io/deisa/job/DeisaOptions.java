@@ -60,7 +60,7 @@ public final class DeisaOptions {
         return head;
     }
 
-    /** The job's parallelism, if set. */
+    /** The parallelism of the source and of array assembly, if set (unset: 1). */
     public OptionalInt parallelism() {
         return parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism);
     }
@@ -131,7 +131,10 @@ public final class DeisaOptions {
         }
 
         /**
-         * The parallelism of the source and of array assembly.
+         * The parallelism of the source and of array assembly; default 1. With 1, one reader task
+         * receives every bridge (each on its own fetcher thread) and the whole pipeline runs as one
+         * chained task, without serializing chunks; more readers spread the bridges over
+         * TaskManagers (readers on the bridges' hosts first) at the cost of a shuffle of every chunk.
          *
          * @throws IllegalArgumentException if {@code parallelism < 1}
          */
