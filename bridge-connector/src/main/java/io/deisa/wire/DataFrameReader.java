@@ -76,6 +76,14 @@ public final class DataFrameReader {
         }
     }
 
+    /**
+     * Number of arrays the bridge declared so far (one SCHEMA frame each). A bridge writes all its
+     * SCHEMA frames before its first CHUNK frame.
+     */
+    public int declaredArrays() {
+        return arrays.size();
+    }
+
     private void readSchema(int length) throws IOException {
         if (length > ArrowChunkFormat.MAX_METADATA + 16 || length < 2) {
             throw new ProtocolException("SCHEMA frame of " + length + " bytes from " + peer);

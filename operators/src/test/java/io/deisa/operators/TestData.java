@@ -34,7 +34,8 @@ final class TestData {
                 new int[] {2, 3},
                 new int[] {2, 2},
                 position,
-                float64s(100 * bridge, 6));
+                float64s(100 * bridge, 6),
+                1);
     }
 
     /**

@@ -80,7 +80,7 @@ final class Fixtures {
         return new ChunkRecord(
                 ARRAY, TIMESTEP, bridgeId, 1000L + linear, DType.FLOAT64,
                 new int[] {side, side}, GRID.clone(), position.clone(),
-                littleEndianBytes(values(side, linear)));
+                littleEndianBytes(values(side, linear)), 1);
     }
 
     /**

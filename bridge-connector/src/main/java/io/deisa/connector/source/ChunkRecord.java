@@ -33,6 +33,11 @@ public class ChunkRecord {
     public int[] chunkPosition;
     /** Raw little-endian elements, row-major. */
     public byte[] data;
+    /**
+     * Number of arrays the sending bridge declared. A bridge sends each array at most once per
+     * timestep, so once it sent this many chunks at one timestep it is done with that timestep.
+     */
+    public int bridgeArrays;
 
     /** For Flink's POJO serializer. */
     public ChunkRecord() {}
@@ -47,7 +52,8 @@ public class ChunkRecord {
             int[] chunkShape,
             int[] chunksPerDim,
             int[] chunkPosition,
-            byte[] data) {
+            byte[] data,
+            int bridgeArrays) {
         this.arrayName = arrayName;
         this.timestep = timestep;
         this.bridgeId = bridgeId;
@@ -57,6 +63,7 @@ public class ChunkRecord {
         this.chunksPerDim = chunksPerDim;
         this.chunkPosition = chunkPosition;
         this.data = data;
+        this.bridgeArrays = bridgeArrays;
     }
 
     @Override

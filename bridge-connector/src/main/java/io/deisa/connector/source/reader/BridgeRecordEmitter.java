@@ -12,9 +12,11 @@ import org.apache.flink.metrics.Counter;
 /**
  * Emits chunks with their timestep as event time, and advances the bridge's split watermark to
  * {@code t - 1} when the bridge starts timestep {@code t}: since a bridge's timesteps never
- * decrease, nothing older can come from it. Flink's minimum over splits is then "every bridge is
- * past timestep t". Chunks already emitted before a restore (sequence below the split's next
- * sequence) are dropped.
+ * decrease, nothing older can come from it. Since a bridge sends each array at most once per
+ * timestep, the watermark moves on to {@code t} as soon as the bridge sent a chunk of every array it
+ * declared at {@code t}, without waiting for its next timestep. Flink's minimum over splits is then
+ * "every bridge is done with timestep t", and the callbacks of t run right after its last chunk.
+ * Chunks already emitted before a restore (sequence below the split's next sequence) are dropped.
  */
 @Internal
 public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, ChunkRecord, BridgeSplitState> {
@@ -37,6 +39,9 @@ public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, Chu
         }
         output.collect(chunk, chunk.timestep);
         split.advance(chunk.sequence, chunk.timestep);
+        if (split.lastTimestep() == chunk.timestep && split.chunksAtLastTimestep() == chunk.bridgeArrays) {
+            output.emitWatermark(new Watermark(chunk.timestep));
+        }
         chunksIn.inc();
         bytesIn.inc(chunk.data.length);
     }

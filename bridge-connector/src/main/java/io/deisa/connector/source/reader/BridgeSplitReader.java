@@ -163,7 +163,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         lastTimestep = chunk.timestep();
         return new ChunkRecord(
                 chunk.array().name(), chunk.timestep(), split.bridgeId(), chunk.sequence(), md.dtype(),
-                md.chunkShape(), md.chunksPerDim(), md.chunkPosition(), chunk.data());
+                md.chunkShape(), md.chunksPerDim(), md.chunkPosition(), chunk.data(), frames.declaredArrays());
     }
 
     @Override

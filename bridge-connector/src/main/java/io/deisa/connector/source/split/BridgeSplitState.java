@@ -2,12 +2,16 @@ package io.deisa.connector.source.split;
 
 import org.apache.flink.annotation.Internal;
 
-/** Mutable progress of one bridge split inside a reader: next sequence and last timestep seen. */
+/**
+ * Mutable progress of one bridge split inside a reader: next sequence, last timestep seen and how
+ * many chunks of it were emitted.
+ */
 @Internal
 public final class BridgeSplitState {
     private final BridgeSplit split;
     private long nextSequence;
     private long lastTimestep = Long.MIN_VALUE;
+    private int chunksAtLastTimestep;
 
     /** Starts from {@code split}'s position. */
     public BridgeSplitState(BridgeSplit split) {
@@ -33,7 +37,16 @@ public final class BridgeSplitState {
     /** Records that the chunk with {@code sequence} at {@code timestep} was emitted. */
     public void advance(long sequence, long timestep) {
         nextSequence = sequence + 1;
-        lastTimestep = Math.max(lastTimestep, timestep);
+        if (timestep > lastTimestep) {
+            lastTimestep = timestep;
+            chunksAtLastTimestep = 0;
+        }
+        chunksAtLastTimestep++;
+    }
+
+    /** Chunks emitted at {@link #lastTimestep()} (since this reader took the split over). */
+    public int chunksAtLastTimestep() {
+        return chunksAtLastTimestep;
     }
 
     /** Highest timestep emitted so far, or {@link Long#MIN_VALUE}. */
