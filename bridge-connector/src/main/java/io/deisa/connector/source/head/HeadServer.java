@@ -256,8 +256,13 @@ public final class HeadServer implements AutoCloseable {
                         FeedbackTable.encode(all ? feedback.entries(key) : feedback.entry(key, timestep)));
                 break;
             case Protocol.STATS:
-                bridgeStats.put(session.bridgeId, new long[] {payload.getLong(), payload.getLong()});
-                sendRunStats();
+                long[] stats = {payload.getLong(), payload.getLong()};
+                // One update and its frame at a time: frames computed by sessions running
+                // concurrently could otherwise reach the publisher out of order, a stale one last.
+                synchronized (bridgeStats) {
+                    bridgeStats.put(session.bridgeId, stats);
+                    sendRunStats();
+                }
                 break;
             default:
                 throw new ProtocolException("Unexpected " + frame.name() + " frame from " + peer);
