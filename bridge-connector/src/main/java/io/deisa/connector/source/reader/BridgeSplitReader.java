@@ -77,7 +77,6 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         try {
             s.connect(new InetSocketAddress(split.host(), split.port()), (int) settings.connectTimeout().toMillis());
             s.setTcpNoDelay(true);
-            s.setReceiveBufferSize(1 << 20);
             BufferedInputStream input = new BufferedInputStream(s.getInputStream(), 1 << 16);
             OutputStream output = s.getOutputStream();
             FrameIO.sendHello(output, Protocol.CHANNEL_DATA);
