@@ -1,16 +1,20 @@
 package io.deisa.bench;
 
+import io.deisa.bench.report.ReportFile;
 import io.deisa.bench.scenario.BenchContext;
 import io.deisa.bench.scenario.IngestScenario;
+import io.deisa.bench.scenario.LatencyScenario;
+import io.deisa.bench.scenario.ManyBridgesScenario;
 import io.deisa.bench.scenario.Scenario;
-import io.deisa.bench.report.ReportFile;
+import io.deisa.bench.scenario.SlowdownScenario;
+import io.deisa.bench.scenario.WindowScenario;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,12 +23,14 @@ import java.util.concurrent.Callable;
 
 /**
  * The benchmark harness run by {@code bin/bench}: one subcommand per scenario, {@code limits} for
- * the machine's own limits, {@code all} for everything. Each writes its section of the results
- * document with the command that reproduces it.
+ * the machine's own limits, {@code all} for every scenario with its defaults. Each writes its
+ * section of the results document with the command that reproduces it, then the limits measured
+ * in the same invocation.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "deisa-flink benchmarks: scenarios against the machine's own limits.",
-        subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.All.class})
+        subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.Latency.class, BenchCli.Slowdown.class,
+            BenchCli.ManyBridges.class, BenchCli.Windows.class, BenchCli.All.class})
 public final class BenchCli {
     private BenchCli() {}
 
@@ -54,6 +60,7 @@ public final class BenchCli {
             String command = "bin/bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             BenchContext context = new BenchContext(runs, results, command);
             ReportFile file = new ReportFile(report);
+            context.limits();
             for (Scenario scenario : scenarios) {
                 String section = scenario.run(context);
                 file.writeSection(scenario.id(), section + "\nReproduce: `" + command + "`\n");
@@ -63,6 +70,19 @@ public final class BenchCli {
                     + context.limits().toMarkdown());
             System.out.println("updated " + report);
             return 0;
+        }
+    }
+
+    /** A subcommand running one scenario. */
+    abstract static class ScenarioCommand implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        abstract Scenario scenario();
+
+        @Override
+        public Integer call() throws Exception {
+            return common.run(List.of(scenario()));
         }
     }
 
@@ -80,10 +100,7 @@ public final class BenchCli {
 
     /** S1. */
     @Command(name = "ingest", description = "S1: assembled MB/s for N bridges and chunk sizes, vs iperf3.")
-    static final class Ingest implements Callable<Integer> {
-        @Mixin
-        Common common;
-
+    static final class Ingest extends ScenarioCommand {
         @Option(names = "--bridges", split = ",", defaultValue = "1,2,4", description = "Bridge counts.")
         List<Integer> bridges;
 
@@ -94,8 +111,73 @@ public final class BenchCli {
         List<String> works;
 
         @Override
-        public Integer call() throws Exception {
-            return common.run(List.of(new IngestScenario(bridges, sizes, works)));
+        Scenario scenario() {
+            return new IngestScenario(bridges, sizes, works);
+        }
+    }
+
+    /** S2. */
+    @Command(name = "latency", description = "S2: send→callback and send→feedback percentiles.")
+    static final class Latency extends ScenarioCommand {
+        @Option(names = "--bridges", split = ",", defaultValue = "1,2,4", description = "Bridge counts.")
+        List<Integer> bridges;
+
+        @Option(names = "--buffer-timeouts", split = ",", defaultValue = "100,5,1",
+                description = "execution.buffer-timeout values, ms.")
+        List<Long> bufferTimeouts;
+
+        @Option(names = "--timesteps", defaultValue = "2000", description = "Timesteps per run.")
+        int timesteps;
+
+        @Option(names = "--slow-timesteps", defaultValue = "200",
+                description = "Timesteps per run at buffer timeouts of 50 ms and more.")
+        int slowTimesteps;
+
+        @Override
+        Scenario scenario() {
+            return new LatencyScenario(bridges, bufferTimeouts, timesteps, slowTimesteps);
+        }
+    }
+
+    /** S3. */
+    @Command(name = "slowdown", description = "S3: heat2d under mpirun, time in send and slowdown.")
+    static final class Slowdown extends ScenarioCommand {
+        @Option(names = "--ranks", split = ",", defaultValue = "1,2", description = "MPI rank counts.")
+        List<Integer> ranks;
+
+        @Option(names = "--sizes", split = ",", defaultValue = "256,1024", description = "Tile side per rank.")
+        List<Integer> sizes;
+
+        @Option(names = "--share-every", split = ",", defaultValue = "1,10", description = "Share intervals.")
+        List<Integer> shareEvery;
+
+        @Override
+        Scenario scenario() {
+            return new SlowdownScenario(ranks, sizes, shareEvery);
+        }
+    }
+
+    /** S4. */
+    @Command(name = "many-bridges", description = "S4: 64-512 bridges in threads of up to 4 JVMs.")
+    static final class ManyBridges extends ScenarioCommand {
+        @Option(names = "--bridges", split = ",", defaultValue = "64,256,512", description = "Bridge counts.")
+        List<Integer> bridges;
+
+        @Override
+        Scenario scenario() {
+            return new ManyBridgesScenario(bridges);
+        }
+    }
+
+    /** S5. */
+    @Command(name = "windows", description = "S5: callback latency and live heap vs window size.")
+    static final class Windows extends ScenarioCommand {
+        @Option(names = "--windows", split = ",", defaultValue = "1,2,5,10,50", description = "Window sizes.")
+        List<Integer> windows;
+
+        @Override
+        Scenario scenario() {
+            return new WindowScenario(windows);
         }
     }
 
@@ -108,7 +190,11 @@ public final class BenchCli {
         @Override
         public Integer call() throws Exception {
             List<Scenario> scenarios = new ArrayList<>();
-            scenarios.add(new IngestScenario(List.of(1, 2, 4), List.of(256, 1024, 2048), List.of("NOOP", "MEAN")));
+            for (ScenarioCommand command : List.of(new Latency(), new Windows(), new Ingest(), new Slowdown(),
+                    new ManyBridges())) {
+                new CommandLine(command).parseArgs();
+                scenarios.add(command.scenario());
+            }
             return common.run(scenarios);
         }
     }

@@ -36,7 +36,7 @@ public final class BridgesMain implements Callable<Integer> {
     public static final String ARRAY = "data";
     /** Feedback key the latency callback publishes. */
     public static final String ACK = "ack";
-    private static final long FEEDBACK_POLL_NANOS = 20_000;
+    private static final long FEEDBACK_POLL_NANOS = 100_000;
 
     @Option(names = "--head", required = true, description = "The analytics head, host:port.")
     String head;

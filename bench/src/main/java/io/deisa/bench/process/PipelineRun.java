@@ -28,6 +28,11 @@ import java.util.List;
 public record PipelineRun(int bridges, int processes, String chunk, String dtype, int timesteps, boolean latency,
         List<String> analytics, String analyticsHeap, String bridgeHeap, Duration timeout) {
 
+    /** Extra options of the analytics JVMs (e.g. to profile them), split at spaces. */
+    public static final String ANALYTICS_OPTIONS_ENV = "DEISA_BENCH_ANALYTICS_OPTS";
+    /** Extra options of the bridge JVMs, split at spaces. */
+    public static final String BRIDGE_OPTIONS_ENV = "DEISA_BENCH_BRIDGE_OPTS";
+
     /** The timing tables of a finished run. */
     public record Result(TimingTable callbacks, List<TimingTable> bridges) {
         /** Every bridge row of every process. */
@@ -52,7 +57,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
         try (ProcessGroup group = new ProcessGroup(directory)) {
             List<String> analyticsArgs = new ArrayList<>(List.of("--head", head, "--out", callbackTimes.toString()));
             analyticsArgs.addAll(analytics);
-            group.start("analytics", JvmCommand.of(analyticsHeap, AnalyticsMain.class, analyticsArgs));
+            group.start("analytics", JvmCommand.of(analyticsHeap, jvmOptions(ANALYTICS_OPTIONS_ENV),
+                    AnalyticsMain.class, analyticsArgs));
             int first = 0;
             for (int p = 0; p < processes; p++) {
                 int count = bridges / processes + (p < bridges % processes ? 1 : 0);
@@ -65,12 +71,18 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
                 if (latency) {
                     args.add("--latency");
                 }
-                group.start("bridges-" + p, JvmCommand.of(bridgeHeap, BridgesMain.class, args));
+                group.start("bridges-" + p, JvmCommand.of(bridgeHeap, jvmOptions(BRIDGE_OPTIONS_ENV),
+                        BridgesMain.class, args));
                 first += count;
             }
             group.awaitAll(timeout);
         }
         return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList());
+    }
+
+    private static List<String> jvmOptions(String variable) {
+        String value = System.getenv(variable);
+        return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
     }
 
     /** A port free on loopback now. */

@@ -59,20 +59,31 @@ public final class MpirunLauncher {
      * whose bridges wait up to {@code timeout} for the head.
      */
     public List<String> command(Heat2dConfig config, String head, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of("simulation", "--mpi", "--head", head,
+                "--timeout", Long.toString(timeout.toSeconds())));
+        args.addAll(config.toArgs());
+        return command(config.decomposition().ranks(), List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                Heat2dCli.class.getName(), args);
+    }
+
+    /**
+     * The mpirun command running {@code ranks} JVMs of {@code mainClass} with this JVM's class path,
+     * the JVM options {@code jvmOptions} and the program arguments {@code args}.
+     */
+    public List<String> command(int ranks, List<String> jvmOptions, String mainClass, List<String> args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(mpirun.toString(),
                 "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
                 "--mca", "plm_rsh_agent", "false",
                 "--mca", "btl_vader_single_copy_mechanism", "none",
-                "-np", Integer.toString(config.decomposition().ranks())));
+                "-np", Integer.toString(ranks)));
         if (System.getenv("LD_LIBRARY_PATH") != null) {
             command.addAll(List.of("-x", "LD_LIBRARY_PATH"));
         }
-        command.addAll(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-Djava.library.path=" + libdir,
-                "-cp", System.getProperty("java.class.path"),
-                Heat2dCli.class.getName(), "simulation", "--mpi", "--head", head,
-                "--timeout", Long.toString(timeout.toSeconds())));
-        command.addAll(config.toArgs());
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Djava.library.path=" + libdir, "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(args);
         return command;
     }
 

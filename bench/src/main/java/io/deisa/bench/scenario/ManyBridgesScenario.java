@@ -1,0 +1,63 @@
+package io.deisa.bench.scenario;
+
+import io.deisa.bench.process.PipelineRun;
+import io.deisa.bench.report.Format;
+import io.deisa.bench.report.MarkdownTable;
+import io.deisa.bench.report.Stats;
+
+import me.tongfei.progressbar.ProgressBar;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * S4 many bridges: 64 to 512 bridges as threads of at most 4 JVMs, one 100 x 100 int64 chunk each
+ * per timestep, a no-op callback; figures: ms per timestep through the callbacks in the steady
+ * state, and µs per bridge per timestep.
+ */
+public final class ManyBridgesScenario implements Scenario {
+    private static final int PROCESSES = 4;
+    private static final int TIMESTEPS = 250;
+    private static final int WARMUP = 50;
+
+    private final List<Integer> bridges;
+
+    /** The scenario over these bridge counts. */
+    public ManyBridgesScenario(List<Integer> bridges) {
+        this.bridges = bridges;
+    }
+
+    @Override
+    public String id() {
+        return "many-bridges";
+    }
+
+    @Override
+    public String run(BenchContext context) throws Exception {
+        MarkdownTable table = new MarkdownTable("bridges", "ms per timestep", "µs per bridge per timestep");
+        try (ProgressBar progress = context.progress(id(), (long) bridges.size() * context.runs())) {
+            for (int n : bridges) {
+                double[] perTimestep = new double[context.runs()];
+                for (int r = 0; r < context.runs(); r++) {
+                    PipelineRun run = new PipelineRun(n, Math.min(PROCESSES, n), "100x100", "int64", TIMESTEPS, false,
+                            BenchContext.analytics("NOOP", 5), BenchContext.ANALYTICS_HEAP, "2g",
+                            Duration.ofMinutes(15));
+                    RunMeasures measures = new RunMeasures(context.run(id(), "n" + n + "-run" + r, run));
+                    perTimestep[r] = measures.secondsPerTimestep(WARMUP - 1, TIMESTEPS - 1) * 1e3;
+                    progress.step();
+                }
+                Stats ms = Stats.of(perTimestep);
+                double[] perBridge = new double[perTimestep.length];
+                for (int i = 0; i < perTimestep.length; i++) {
+                    perBridge[i] = perTimestep[i] * 1e3 / n;
+                }
+                table.row(n, ms.medianRange(2), Stats.of(perBridge).medianRange(1));
+            }
+        }
+        return "### S4 many bridges\n\nBridges as threads of " + PROCESSES + " JVMs, one 100×100 int64 chunk each per"
+                + " timestep, " + TIMESTEPS + " timesteps, no-op callback; time per timestep between the callbacks"
+                + " of timesteps " + (WARMUP - 1) + " and " + (TIMESTEPS - 1) + ". Median (min–max) of "
+                + context.runs() + " runs.\n\n" + table.toMarkdown()
+                + "\nBytes per timestep at 512 bridges: " + Format.number(512 * 100 * 100 * 8 / 1e6, 1) + " MB.\n";
+    }
+}

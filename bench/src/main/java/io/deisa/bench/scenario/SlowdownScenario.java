@@ -1,0 +1,115 @@
+package io.deisa.bench.scenario;
+
+import io.deisa.bench.process.AnalyticsMain;
+import io.deisa.bench.process.JvmCommand;
+import io.deisa.bench.process.PipelineRun;
+import io.deisa.bench.process.ProcessGroup;
+import io.deisa.bench.process.SlowdownRank;
+import io.deisa.bench.process.TimingTable;
+import io.deisa.bench.report.Format;
+import io.deisa.bench.report.MarkdownTable;
+import io.deisa.bench.report.Stats;
+import io.deisa.examples.heat2d.MpirunLauncher;
+
+import me.tongfei.progressbar.ProgressBar;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * S3 simulation slowdown: the heat2d solver under {@code mpirun} (1 or 2 ranks, a square tile per
+ * rank), with no bridge, or sharing every k steps with a no-op or a mean-min-max callback. Figures:
+ * time inside {@code send} per step, and the slowdown of the step loop against no bridge.
+ */
+public final class SlowdownScenario implements Scenario {
+    private static final int STEPS = 500;
+    private static final String RANK_HEAP = "1g";
+
+    private final List<Integer> ranks;
+    private final List<Integer> sizes;
+    private final List<Integer> shareEvery;
+
+    /** The scenario over these rank counts, tile sizes per rank and share intervals. */
+    public SlowdownScenario(List<Integer> ranks, List<Integer> sizes, List<Integer> shareEvery) {
+        this.ranks = ranks;
+        this.sizes = sizes;
+        this.shareEvery = shareEvery;
+    }
+
+    @Override
+    public String id() {
+        return "slowdown";
+    }
+
+    @Override
+    public String run(BenchContext context) throws Exception {
+        MpirunLauncher mpirun = MpirunLauncher.find().orElseThrow(() -> new IllegalStateException(
+                "S3 needs mpirun, ompi_info and the Open MPI Java bindings (bin/setup installs them)"));
+        MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "share every", "mode",
+                "step loop (ms/step)", "inside send (ms/step)", "slowdown vs no bridge");
+        List<String> modes = List.of("NOOP", "MEAN_MIN_MAX");
+        try (ProgressBar progress = context.progress(id(),
+                (long) ranks.size() * sizes.size() * (1 + shareEvery.size() * modes.size()) * context.runs())) {
+            for (int r : ranks) {
+                for (int size : sizes) {
+                    double[][] alone = runs(context, mpirun, r, size, 1, null, progress);
+                    double baseline = Stats.of(alone[0]).median();
+                    table.row(r, size + "²", "–", "no bridge", Stats.of(alone[0]).medianRange(3), "–", "–");
+                    for (int k : shareEvery) {
+                        for (String mode : modes) {
+                            double[][] shared = runs(context, mpirun, r, size, k, mode, progress);
+                            Stats loop = Stats.of(shared[0]);
+                            table.row(r, size + "²", k, "bridge + " + mode.toLowerCase().replace('_', '-'),
+                                    loop.medianRange(3), Stats.of(shared[1]).medianRange(3),
+                                    Format.percent(loop.median() / baseline - 1));
+                        }
+                    }
+                }
+            }
+        }
+        return "### S3 simulation slowdown\n\nThe heat2d solver (5-point stencil, halo exchange over MPI) under"
+                + " `mpirun`, a square tile per rank, " + STEPS + " steps, each rank a JVM with -Xms" + RANK_HEAP
+                + " -Xmx" + RANK_HEAP + "; sharing copies the tile (`Tile.interior()`) and sends it. Step loop:"
+                + " wall time of the slowest rank per step; inside send: mean over ranks of the time in `send`,"
+                + " per step. The analytics run in their own JVM on the same 2 cores. Median (min–max) of "
+                + context.runs() + " runs.\n\n" + table.toMarkdown();
+    }
+
+    /** Per run: {ms per step of the slowest rank, ms inside send per step (mean over ranks)}. */
+    private double[][] runs(BenchContext context, MpirunLauncher mpirun, int ranks, int size, int k, String mode,
+            ProgressBar progress) throws Exception {
+        double[][] figures = new double[2][context.runs()];
+        for (int run = 0; run < context.runs(); run++) {
+            Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + (mode == null ? "alone"
+                    : k + "-" + mode.toLowerCase()) + "-run" + run);
+            Files.createDirectories(dir);
+            String head = "127.0.0.1:" + PipelineRun.freePort();
+            List<String> args = new ArrayList<>(List.of("--size", Integer.toString(size),
+                    "--steps", Integer.toString(STEPS), "--share-every", Integer.toString(k),
+                    "--out", dir.resolve("rank").toString()));
+            try (ProcessGroup group = new ProcessGroup(dir)) {
+                if (mode == null) {
+                    args.add("--no-bridge");
+                } else {
+                    args.addAll(List.of("--head", head));
+                    group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP, AnalyticsMain.class,
+                            List.of("--head", head, "--work", mode, "--out", dir.resolve("callbacks.tsv").toString())));
+                }
+                group.start("ranks", mpirun.command(ranks, JvmCommand.options(RANK_HEAP),
+                        SlowdownRank.class.getName(), args));
+                group.awaitAll(Duration.ofMinutes(10));
+            }
+            List<long[]> rows = new ArrayList<>();
+            for (int rank = 0; rank < ranks; rank++) {
+                rows.addAll(TimingTable.read(dir.resolve("rank-" + rank + ".tsv")).rows());
+            }
+            figures[0][run] = rows.stream().mapToLong(row -> row[1]).max().orElseThrow() / 1e6 / STEPS;
+            figures[1][run] = rows.stream().mapToLong(row -> row[2]).average().orElseThrow() / 1e6 / STEPS;
+            progress.step();
+        }
+        return figures;
+    }
+}
