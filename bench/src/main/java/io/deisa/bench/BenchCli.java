@@ -23,9 +23,9 @@ import java.util.concurrent.Callable;
 
 /**
  * The benchmark harness run by {@code bin/bench}: one subcommand per scenario, {@code limits} for
- * the machine's own limits, {@code all} for every scenario with its defaults. Each writes its
- * section of the results document with the command that reproduces it, then the limits measured
- * in the same invocation.
+ * the machine's own limits, {@code all} for every scenario with its defaults. Each first measures
+ * and writes the machine's limits, then writes each scenario's section of the results document
+ * with the command that reproduces it.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "deisa-flink benchmarks: scenarios against the machine's own limits.",
@@ -55,19 +55,18 @@ public final class BenchCli {
         @Spec(Spec.Target.MIXEE)
         CommandSpec spec;
 
-        /** Runs the scenarios and writes their sections, then the machine's limits. */
+        /** Measures the machine's limits and writes them, then runs the scenarios and writes their sections. */
         int run(List<Scenario> scenarios) throws Exception {
             String command = "bin/bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             BenchContext context = new BenchContext(runs, results, command);
             ReportFile file = new ReportFile(report);
-            context.limits();
+            file.writeSection("limits", "### Machine limits, measured by `" + command + "`\n\n"
+                    + context.limits().toMarkdown());
             for (Scenario scenario : scenarios) {
                 String section = scenario.run(context);
                 file.writeSection(scenario.id(), section + "\nReproduce: `" + command + "`\n");
                 System.out.println(section);
             }
-            file.writeSection("limits", "### Machine limits, measured by `" + command + "`\n\n"
-                    + context.limits().toMarkdown());
             System.out.println("updated " + report);
             return 0;
         }
