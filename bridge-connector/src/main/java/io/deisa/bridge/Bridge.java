@@ -59,6 +59,8 @@ import java.util.function.Consumer;
  */
 public final class Bridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+    /** Statistics reach the head at most this often: they feed metrics, and every frame costs both sides. */
+    private static final long STATS_INTERVAL_NANOS = 200_000_000L;
 
     /** System property bounding the bytes of chunks a bridge buffers. */
     public static final String BUFFER_BYTES_PROPERTY = "deisa.bridge.buffer-bytes";
@@ -81,6 +83,8 @@ public final class Bridge implements AutoCloseable {
     private long firstTimestep = Long.MIN_VALUE;
     private long lastTimestep = Long.MIN_VALUE;
     private long progressWaitNanos;
+    private long statsReportedAtNanos;
+    private boolean statsReported;
     private volatile boolean runClosed;
     private boolean released;
 
@@ -326,6 +330,12 @@ public final class Bridge implements AutoCloseable {
     }
 
     private void reportStats() {
+        long now = System.nanoTime();
+        if (statsReported && now - statsReportedAtNanos < STATS_INTERVAL_NANOS) {
+            return;
+        }
+        statsReported = true;
+        statsReportedAtNanos = now;
         try {
             head.sendStats(lastTimestep, pool.blockedNanos() + progressWaitNanos);
         } catch (IOException e) {
@@ -334,37 +344,44 @@ public final class Bridge implements AutoCloseable {
     }
 
     private SharedArray checkSend(String arrayName, long timestep, Set<DType> accepted, String given, int length) {
-        String what = "Bridge " + bridgeId + " cannot send array '" + arrayName + "' at timestep " + timestep + ": ";
         if (released || runClosed) {
-            throw new ContractError(what + "the bridge is closed");
+            throw sendRefused(arrayName, timestep, "the bridge is closed");
         }
         throwIfFailed();
         SharedArray array = arrays.get(arrayName);
         if (array == null) {
-            throw new ContractError(what + "the array was not declared (declared arrays: " + arrays.keySet() + ")");
+            throw sendRefused(arrayName, timestep,
+                    "the array was not declared (declared arrays: " + arrays.keySet() + ")");
         }
         DType dtype = array.metadata.dtype();
         if (!accepted.contains(dtype)) {
-            throw new ContractError(what + "the array is declared as " + dtype.numpyName() + " but a " + given
-                    + " was given");
+            throw sendRefused(arrayName, timestep,
+                    "the array is declared as " + dtype.numpyName() + " but a " + given + " was given");
         }
         if (length < 0) {
-            throw new ContractError(what + (given.startsWith("ByteBuffer") ? "a " + given
-                    + " is not a whole number of " + dtype.numpyName() + " elements" : "the chunk is null"));
+            throw sendRefused(arrayName, timestep, given.startsWith("ByteBuffer")
+                    ? "a " + given + " is not a whole number of " + dtype.numpyName() + " elements"
+                    : "the chunk is null");
         }
         if (length != array.metadata.chunkElementCount()) {
-            throw new ContractError(what + "the chunk has " + length + " elements but the declared chunk shape "
-                    + Arrays.toString(array.metadata.chunkShape()) + " holds "
-                    + array.metadata.chunkElementCount());
+            throw sendRefused(arrayName, timestep, "the chunk has " + length
+                    + " elements but the declared chunk shape " + Arrays.toString(array.metadata.chunkShape())
+                    + " holds " + array.metadata.chunkElementCount());
         }
         if (timestep < lastTimestep) {
-            throw new ContractError(what + "timestep " + timestep + " is lower than timestep " + lastTimestep
-                    + " sent earlier (timesteps of a bridge must not decrease)");
+            throw sendRefused(arrayName, timestep, "timestep " + timestep + " is lower than timestep "
+                    + lastTimestep + " sent earlier (timesteps of a bridge must not decrease)");
         }
         if (timestep == array.lastTimestep) {
-            throw new ContractError(what + "this bridge already sent that array at that timestep");
+            throw sendRefused(arrayName, timestep, "this bridge already sent that array at that timestep");
         }
         return array;
+    }
+
+    /** The error of a refused {@code send}; built only when a send is refused, not on every call. */
+    private ContractError sendRefused(String arrayName, long timestep, String reason) {
+        return new ContractError(
+                "Bridge " + bridgeId + " cannot send array '" + arrayName + "' at timestep " + timestep + ": " + reason);
     }
 
     private void throwIfFailed() {

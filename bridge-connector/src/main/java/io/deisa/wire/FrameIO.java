@@ -1,6 +1,5 @@
 package io.deisa.wire;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,13 +13,13 @@ import java.nio.charset.StandardCharsets;
 public final class FrameIO {
     private FrameIO() {}
 
-    /** Writes one frame and flushes. */
+    /** Writes one frame with a single write (one segment on an unbuffered socket) and flushes. */
     public static void write(OutputStream out, byte type, byte[] payload) throws IOException {
-        byte[] header = new byte[5];
-        putIntLE(header, 0, payload.length + 1);
-        header[4] = type;
-        out.write(header);
-        out.write(payload);
+        byte[] frame = new byte[5 + payload.length];
+        putIntLE(frame, 0, payload.length + 1);
+        frame[4] = type;
+        System.arraycopy(payload, 0, frame, 5, payload.length);
+        out.write(frame);
         out.flush();
     }
 
@@ -77,10 +76,13 @@ public final class FrameIO {
     /** Reads exactly {@code length} bytes into {@code bytes} at {@code offset}. */
     public static void readFully(InputStream in, byte[] bytes, int offset, int length, String what)
             throws IOException {
-        try {
-            new DataInputStream(in).readFully(bytes, offset, length);
-        } catch (EOFException e) {
-            throw new ProtocolException("Connection closed in the middle of a " + what);
+        int done = 0;
+        while (done < length) {
+            int read = in.read(bytes, offset + done, length - done);
+            if (read < 0) {
+                throw new ProtocolException("Connection closed in the middle of a " + what);
+            }
+            done += read;
         }
     }
 

@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The head endpoint: the one address a simulation needs. It registers bridges, checks their
@@ -39,6 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @Internal
 public final class HeadServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadServer.class);
+    /** How often statistics that did not advance the newest timestep reach the publisher. */
+    private static final long RUN_STATS_FLUSH_MILLIS = 100;
 
     private final String host;
     private final int port;
@@ -47,7 +52,12 @@ public final class HeadServer implements AutoCloseable {
     private final int maxSimulationAhead;
     private final FeedbackTable feedback;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<Integer, long[]> bridgeStats = new ConcurrentHashMap<>();
+    private final RunStatistics runStatistics = new RunStatistics();
+    private final ScheduledExecutorService statsFlusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "deisa-head-stats");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile long progress = Long.MIN_VALUE;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<OutputStream> publishers = ConcurrentHashMap.newKeySet();
@@ -92,6 +102,8 @@ public final class HeadServer implements AutoCloseable {
         Thread acceptor = new Thread(this::acceptLoop, "deisa-head-acceptor");
         acceptor.setDaemon(true);
         acceptor.start();
+        statsFlusher.scheduleWithFixedDelay(
+                this::flushRunStats, RUN_STATS_FLUSH_MILLIS, RUN_STATS_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("Analytics head listening on {}:{}", host, socket.getLocalPort());
     }
 
@@ -256,12 +268,14 @@ public final class HeadServer implements AutoCloseable {
                         FeedbackTable.encode(all ? feedback.entries(key) : feedback.entry(key, timestep)));
                 break;
             case Protocol.STATS:
-                long[] stats = {payload.getLong(), payload.getLong()};
+                long sent = payload.getLong();
+                long blockedNanos = payload.getLong();
                 // One update and its frame at a time: frames computed by sessions running
                 // concurrently could otherwise reach the publisher out of order, a stale one last.
-                synchronized (bridgeStats) {
-                    bridgeStats.put(session.bridgeId, stats);
-                    sendRunStats();
+                synchronized (runStatistics) {
+                    if (runStatistics.update(session.bridgeId, sent, blockedNanos)) {
+                        sendRunStats();
+                    }
                 }
                 break;
             default:
@@ -299,12 +313,14 @@ public final class HeadServer implements AutoCloseable {
 
     /**
      * Tells the job's publisher the newest timestep a bridge sent and the time bridges were
-     * blocked, so that they show as metrics of a running operator.
+     * blocked, so that they show as metrics of a running operator. Called holding the {@code
+     * runStatistics} lock.
      */
     private void sendRunStats() {
-        long simulation = bridgeStats.values().stream().mapToLong(s -> s[0]).max().orElse(Long.MIN_VALUE);
-        long blockedMillis = bridgeStats.values().stream().mapToLong(s -> s[1]).sum() / 1_000_000;
-        byte[] payload = new PayloadWriter().putLong(simulation).putLong(blockedMillis).toByteArray();
+        byte[] payload = new PayloadWriter()
+                .putLong(runStatistics.newestTimestep())
+                .putLong(runStatistics.blockedMillis())
+                .toByteArray();
         for (OutputStream publisher : publishers) {
             synchronized (publisher) {
                 try {
@@ -312,6 +328,14 @@ public final class HeadServer implements AutoCloseable {
                 } catch (IOException e) {
                     LOG.debug("Could not send run statistics to the publisher", e);
                 }
+            }
+        }
+    }
+
+    private void flushRunStats() {
+        synchronized (runStatistics) {
+            if (runStatistics.flush()) {
+                sendRunStats();
             }
         }
     }
@@ -331,6 +355,7 @@ public final class HeadServer implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        statsFlusher.shutdownNow();
         for (Session session : sessions.values()) {
             if (!session.runClosed) {
                 session.send(Protocol.JOB_FAILED, "the analytics job stopped before bridge " + session.bridgeId
