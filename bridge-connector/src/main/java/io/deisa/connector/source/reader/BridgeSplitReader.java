@@ -23,6 +23,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -42,7 +43,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
     private final BridgeSourceSettings settings;
     private BridgeSplit split;
     private Socket socket;
-    private BufferedInputStream in;
+    private PushbackInputStream in;
     private OutputStream out;
     private DataFrameReader frames;
     private long lastSequence = -1;
@@ -77,7 +78,9 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         try {
             s.connect(new InetSocketAddress(split.host(), split.port()), (int) settings.connectTimeout().toMillis());
             s.setTcpNoDelay(true);
-            BufferedInputStream input = new BufferedInputStream(s.getInputStream(), 1 << 16);
+            // Pushback rather than mark/reset: a marked BufferedInputStream copies even large
+            // reads through its buffer until the mark is dropped.
+            PushbackInputStream input = new PushbackInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
             OutputStream output = s.getOutputStream();
             FrameIO.sendHello(output, Protocol.CHANNEL_DATA);
             FrameIO.write(output, Protocol.SUBSCRIBE,
@@ -134,11 +137,12 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
     /** Waits up to the poll timeout for the first byte of a frame; false when none came. */
     private boolean awaitFrame() throws IOException {
         socket.setSoTimeout((int) settings.pollTimeout().toMillis());
-        in.mark(1);
         try {
-            if (in.read() < 0) {
+            int first = in.read();
+            if (first < 0) {
                 throw new EOFException();
             }
+            in.unread(first);
         } catch (SocketTimeoutException e) {
             return false;
         } catch (EOFException e) {
@@ -146,7 +150,6 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         } finally {
             socket.setSoTimeout((int) settings.frameTimeout().toMillis());
         }
-        in.reset();
         return true;
     }
 
