@@ -8,21 +8,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Flink's serialization of one {@link AssembledArray} made of four N×N {@code FLOAT64} chunks (a
@@ -45,17 +35,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Scores are average times in µs per array; an array carries {@code 4 × chunkSide² × 8} bytes
  * (2 MiB for 256, 32 MiB for 1024), so {@code bytes / score} is the throughput in MB/s.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-public class AssembledArraySerializationBenchmark {
-    /** Every chunk is {@code chunkSide × chunkSide} doubles. */
-    @Param({"256", "1024"})
-    public int chunkSide;
-
+public class AssembledArraySerializationBenchmark extends ChunkSideBenchmark {
     private TypeSerializer<AssembledArray> serializer;
     private AssembledArray array;
     private DataOutputSerializer output;

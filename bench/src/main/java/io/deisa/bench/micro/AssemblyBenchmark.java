@@ -6,20 +6,10 @@ import io.deisa.operators.ArrayLayout;
 import io.deisa.operators.AssembledArray;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Assembling a distributed array from its four N×N {@code FLOAT64} chunks (a 2×2 grid, arriving
@@ -48,17 +38,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Scores are average times in µs per assembled array; an array is {@code 4 × chunkSide² × 8}
  * bytes (2 MiB for 256, 32 MiB for 1024), so {@code bytes / score} is the throughput in MB/s.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-public class AssemblyBenchmark {
-    /** Every chunk is {@code chunkSide × chunkSide} doubles. */
-    @Param({"256", "1024"})
-    public int chunkSide;
-
+public class AssemblyBenchmark extends ChunkSideBenchmark {
     /** The four chunks in the order they arrive (not the grid's order). */
     private ChunkRecord[] arrivals;
 

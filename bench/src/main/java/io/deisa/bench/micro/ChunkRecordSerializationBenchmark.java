@@ -6,21 +6,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Flink's serialization of one {@link ChunkRecord} holding an N×N {@code FLOAT64} chunk: the
@@ -45,17 +35,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Scores are average times in µs per record; a record carries {@code chunkSide² × 8} bytes of
  * chunk data (512 KiB for 256, 8 MiB for 1024), so {@code bytes / score} is the throughput in MB/s.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-public class ChunkRecordSerializationBenchmark {
-    /** The chunk is {@code chunkSide × chunkSide} doubles. */
-    @Param({"256", "1024"})
-    public int chunkSide;
-
+public class ChunkRecordSerializationBenchmark extends ChunkSideBenchmark {
     private TypeSerializer<ChunkRecord> serializer;
     private ChunkRecord record;
     private DataOutputSerializer output;

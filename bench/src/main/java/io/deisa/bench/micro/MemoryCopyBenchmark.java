@@ -1,20 +1,10 @@
 package io.deisa.bench.micro;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The baseline for the other micro-benchmarks: plain copies of one N×N {@code FLOAT64} chunk
@@ -38,17 +28,7 @@ import java.util.concurrent.TimeUnit;
  * L2 but can still fit in a large server L3, so main-memory bandwidth needs a larger size, for
  * example {@code -p chunkSide=2048} (64 MiB touched per copy).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-public class MemoryCopyBenchmark {
-    /** The chunk is {@code chunkSide × chunkSide} doubles. */
-    @Param({"256", "1024"})
-    public int chunkSide;
-
+public class MemoryCopyBenchmark extends ChunkSideBenchmark {
     private double[] values;
     private byte[] source;
     private byte[] destination;

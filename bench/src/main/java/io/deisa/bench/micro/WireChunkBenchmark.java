@@ -9,24 +9,14 @@ import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.DataFrameWriter;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The data channel between a bridge and a source reader, without the network: one CHUNK frame of
@@ -51,18 +41,8 @@ import java.util.concurrent.TimeUnit;
  * chunk data (512 KiB for 256, 8 MiB for 1024), so {@code bytes / score} is the throughput in MB/s
  * (10<sup>6</sup> bytes per second). Compare with {@link MemoryCopyBenchmark} of the same size.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-public class WireChunkBenchmark {
+public class WireChunkBenchmark extends ChunkSideBenchmark {
     private static final int ARRAY_ID = 0;
-
-    /** The chunk is {@code chunkSide × chunkSide} doubles. */
-    @Param({"256", "1024"})
-    public int chunkSide;
 
     private byte[] batchMessage;
     private ByteBuffer chunk;
