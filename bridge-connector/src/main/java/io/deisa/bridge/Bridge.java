@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -80,8 +81,11 @@ public final class Bridge implements AutoCloseable {
     private HeadClient head;
     private int maxSimulationAhead;
     private long nextSequence;
-    private long firstTimestep = Long.MIN_VALUE;
     private long lastTimestep = Long.MIN_VALUE;
+    /** Distinct timesteps this bridge sent that {@link #awaitAnalytics} has not reached yet, oldest first. */
+    private final ArrayDeque<Long> recentTimesteps = new ArrayDeque<>();
+    /** The newest timestep this bridge sent that {@link #awaitAnalytics} waits for, if any. */
+    private long awaitedTimestep = Long.MIN_VALUE;
     private long progressWaitNanos;
     private long statsReportedAtNanos;
     private boolean statsReported;
@@ -294,8 +298,8 @@ public final class Bridge implements AutoCloseable {
         buffer.clear();
         array.lastTimestep = timestep;
         boolean newTimestep = timestep > lastTimestep;
-        if (lastTimestep == Long.MIN_VALUE) {
-            firstTimestep = timestep;
+        if (newTimestep) {
+            recentTimesteps.addLast(timestep);
         }
         lastTimestep = timestep;
         data.enqueue(new OutboundItem.Chunk(array.id, nextSequence++, timestep, buffer));
@@ -307,12 +311,18 @@ public final class Bridge implements AutoCloseable {
 
     /**
      * Blocks while the analytics lag more than {@code maxSimulationAhead} timesteps behind: until
-     * every callback for timesteps {@code <= timestep - k - 1} has run. Timesteps before this
-     * bridge's first have no data of it, so they never hold it back.
+     * every callback for timesteps {@code <= timestep - k - 1} has run. Only timesteps this bridge
+     * sent have callbacks to wait for: a simulation sharing every 10 steps waits at {@code send(20)}
+     * for the callbacks of timestep 10, not for those of 20 (the newest timestep {@code <= 18} with
+     * data is 10), and timesteps before its first never hold it back.
      */
     private void awaitAnalytics(long timestep) {
-        long required = timestep - maxSimulationAhead - 1;
-        if (required < firstTimestep || head.progress() >= required) {
+        long bound = timestep - maxSimulationAhead - 1;
+        while (!recentTimesteps.isEmpty() && recentTimesteps.peekFirst() <= bound) {
+            awaitedTimestep = recentTimesteps.pollFirst();
+        }
+        long required = awaitedTimestep;
+        if (required == Long.MIN_VALUE || head.progress() >= required) {
             return;
         }
         long start = System.nanoTime();

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Feedback from the analytics to the simulation, and the simulation paced by the analytics. */
 class SteeringITCase {
@@ -125,6 +127,37 @@ class SteeringITCase {
         }
         assertThat(CallbackRecorder.observed(sums)).containsExactly(
                 List.of(0L, 0.0), List.of(1L, 3.0), List.of(2L, 6.0), List.of(3L, 9.0), List.of(4L, 12.0));
+    }
+
+    @Test
+    void aSimulationSharingEveryTenStepsWaitsForTheCallbacksOfThePreviousShareOnly() throws Exception {
+        SimulationHarness world = new SimulationHarness(2);
+        String seen = CallbackRecorder.newKey();
+        Deisa deisa = new Deisa(world.options().maxSimulationAhead(1).build());
+        deisa.registerCallback((w, ctx) -> CallbackRecorder.record(seen, w.timestep()),
+                List.of(WindowSpec.of("array")));
+        // Bridge 1 sends timestep 20 only once bridge 0's send(20) returned. send(20) needs the
+        // callbacks of timesteps <= 18, and the newest of those with data is 10: waiting for the
+        // analytics to pass timestep 18 instead would need bridge 1's chunk of 20, a deadlock.
+        CountDownLatch firstSentTwenty = new CountDownLatch(1);
+
+        SimulationHarness.Outcome outcome = world.run(deisa, world.scalars("array"), (bridge, rank) -> {
+            for (int t = 0; t <= 30; t += 10) {
+                if (rank == 1 && t == 20 && !firstSentTwenty.await(20, TimeUnit.SECONDS)) {
+                    return "bridge 0's send(20) did not return before bridge 1 sent timestep 20";
+                }
+                bridge.send("array", new int[] {t}, t);
+                if (rank == 0 && t == 20) {
+                    firstSentTwenty.countDown();
+                }
+            }
+            bridge.close(30);
+            return "done";
+        });
+
+        assertThat(outcome.ranks()).containsExactly("done", "done");
+        assertThat(outcome.analyticsError()).isNull();
+        assertThat(CallbackRecorder.observed(seen)).containsExactly(0L, 10L, 20L, 30L);
     }
 
     @Test
