@@ -80,7 +80,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
         return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList());
     }
 
-    private static List<String> jvmOptions(String variable) {
+    /** The JVM options in environment variable {@code variable}, split on white space; none when unset. */
+    public static List<String> jvmOptions(String variable) {
         String value = System.getenv(variable);
         return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
     }

@@ -95,11 +95,13 @@ public final class SlowdownScenario implements Scenario {
                     args.add("--no-bridge");
                 } else {
                     args.addAll(List.of("--head", head));
-                    group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP, AnalyticsMain.class,
+                    group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP,
+                            PipelineRun.jvmOptions(PipelineRun.ANALYTICS_OPTIONS_ENV), AnalyticsMain.class,
                             List.of("--head", head, "--work", mode, "--out", dir.resolve("callbacks.tsv").toString())));
                 }
-                group.start("ranks", mpirun.command(ranks, JvmCommand.options(RANK_HEAP),
-                        SlowdownRank.class.getName(), args));
+                List<String> rankOptions = new ArrayList<>(JvmCommand.options(RANK_HEAP));
+                rankOptions.addAll(PipelineRun.jvmOptions(PipelineRun.BRIDGE_OPTIONS_ENV));
+                group.start("ranks", mpirun.command(ranks, rankOptions, SlowdownRank.class.getName(), args));
                 group.awaitAll(Duration.ofMinutes(10));
             }
             List<long[]> rows = new ArrayList<>();
