@@ -51,7 +51,7 @@ public final class BenchContext {
     /** The machine's limits, measured on first use in this invocation. */
     public synchronized MachineLimits limits() throws IOException, InterruptedException {
         if (limits == null) {
-            System.out.println("measuring the machine's limits (iperf3 loopback, memory copy)...");
+            System.out.println("measuring the machine's limits (iperf3 loopback, a Java socket read, memory copy)...");
             limits = MachineLimits.measure();
         }
         return limits;

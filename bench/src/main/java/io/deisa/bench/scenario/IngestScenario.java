@@ -40,7 +40,9 @@ public final class IngestScenario implements Scenario {
     public String run(BenchContext context) throws Exception {
         MachineLimits limits = context.limits();
         MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "MB/s assembled",
-                "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)");
+                "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
+                "ratio to a Java socket read (" + Format.number(limits.javaSocketReadBytesPerSecond() / 1e6, 0)
+                        + " MB/s)");
         try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
                 * context.runs())) {
             for (int size : sizes) {
@@ -59,7 +61,8 @@ public final class IngestScenario implements Scenario {
                         }
                         Stats stats = Stats.of(rates);
                         table.row(size + "²", n, work.toLowerCase(), stats.medianRange(0),
-                                Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()));
+                                Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
+                                Format.percent(stats.median() * 1e6 / limits.javaSocketReadBytesPerSecond()));
                     }
                 }
             }
