@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.concurrent.Callable;
  * and writes the machine's limits, then writes each scenario's section of the results document
  * with the command that reproduces it.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         description = "deisa-flink benchmarks: scenarios against the machine's own limits.",
         subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.Latency.class, BenchCli.Slowdown.class,
             BenchCli.ManyBridges.class, BenchCli.Windows.class, BenchCli.All.class})
@@ -86,7 +87,7 @@ public final class BenchCli {
     }
 
     /** Measures the machine's limits only. */
-    @Command(name = "limits", mixinStandardHelpOptions = true, description = "Measure loopback TCP (iperf3) and memory copy bandwidth.")
+    @Command(name = "limits", description = "Measure loopback TCP (iperf3, a Java socket read) and memory copy.")
     static final class Limits implements Callable<Integer> {
         @Mixin
         Common common;
@@ -98,7 +99,7 @@ public final class BenchCli {
     }
 
     /** S1. */
-    @Command(name = "ingest", mixinStandardHelpOptions = true, description = "S1: assembled MB/s for N bridges and chunk sizes, vs iperf3.")
+    @Command(name = "ingest", description = "S1: assembled MB/s for N bridges and chunk sizes, vs iperf3.")
     static final class Ingest extends ScenarioCommand {
         @Option(names = "--bridges", split = ",", defaultValue = "1,2,4", description = "Bridge counts.")
         List<Integer> bridges;
@@ -116,7 +117,7 @@ public final class BenchCli {
     }
 
     /** S2. */
-    @Command(name = "latency", mixinStandardHelpOptions = true, description = "S2: send→callback and send→feedback percentiles.")
+    @Command(name = "latency", description = "S2: send→callback and send→feedback percentiles.")
     static final class Latency extends ScenarioCommand {
         @Option(names = "--bridges", split = ",", defaultValue = "1,2,4", description = "Bridge counts.")
         List<Integer> bridges;
@@ -139,7 +140,7 @@ public final class BenchCli {
     }
 
     /** S3. */
-    @Command(name = "slowdown", mixinStandardHelpOptions = true, description = "S3: heat2d under mpirun, time in send and slowdown.")
+    @Command(name = "slowdown", description = "S3: heat2d under mpirun, time in send and slowdown.")
     static final class Slowdown extends ScenarioCommand {
         @Option(names = "--ranks", split = ",", defaultValue = "1,2", description = "MPI rank counts.")
         List<Integer> ranks;
@@ -157,7 +158,7 @@ public final class BenchCli {
     }
 
     /** S4. */
-    @Command(name = "many-bridges", mixinStandardHelpOptions = true, description = "S4: 64-512 bridges in threads of up to 4 JVMs.")
+    @Command(name = "many-bridges", description = "S4: 64-512 bridges in threads of up to 4 JVMs.")
     static final class ManyBridges extends ScenarioCommand {
         @Option(names = "--bridges", split = ",", defaultValue = "64,256,512", description = "Bridge counts.")
         List<Integer> bridges;
@@ -169,7 +170,7 @@ public final class BenchCli {
     }
 
     /** S5. */
-    @Command(name = "windows", mixinStandardHelpOptions = true, description = "S5: callback latency and live heap vs window size.")
+    @Command(name = "windows", description = "S5: callback latency and live heap vs window size.")
     static final class Windows extends ScenarioCommand {
         @Option(names = "--windows", split = ",", defaultValue = "1,2,5,10,50", description = "Window sizes.")
         List<Integer> windows;
@@ -181,7 +182,7 @@ public final class BenchCli {
     }
 
     /** Every scenario with its defaults. */
-    @Command(name = "all", mixinStandardHelpOptions = true, description = "Every scenario with its default configurations.")
+    @Command(name = "all", description = "Every scenario with its default configurations.")
     static final class All implements Callable<Integer> {
         @Mixin
         Common common;

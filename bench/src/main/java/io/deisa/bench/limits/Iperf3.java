@@ -1,6 +1,6 @@
 package io.deisa.bench.limits;
 
-import io.deisa.bench.process.PipelineRun;
+import io.deisa.examples.Ports;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,7 +28,7 @@ public final class Iperf3 {
      * @throws IllegalStateException when iperf3 is missing or fails, with its output
      */
     public static double loopbackBytesPerSecond(int seconds) throws IOException, InterruptedException {
-        int port = PipelineRun.freePort();
+        int port = Ports.free();
         Process server = new ProcessBuilder("iperf3", "-s", "-1", "--forceflush", "-p", Integer.toString(port))
                 .redirectErrorStream(true).start();
         try {

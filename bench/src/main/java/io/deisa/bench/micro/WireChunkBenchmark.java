@@ -132,7 +132,7 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
      * A blocking gathering channel that copies everything written into one preallocated buffer, so
      * that a frame costs exactly one copy of its bytes; {@link #reset()} makes it reusable.
      */
-    private static final class BufferSinkChannel implements GatheringByteChannel {
+    private static final class BufferSinkChannel extends BufferByBufferChannel {
         private final ByteBuffer target;
 
         BufferSinkChannel(ByteBuffer target) {
@@ -155,40 +155,27 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
         }
 
         @Override
-        public long write(ByteBuffer[] sources, int offset, int length) {
-            long written = 0;
-            for (int i = offset; i < offset + length; i++) {
-                written += sources[i].remaining();
-                target.put(sources[i]);
-            }
-            return written;
-        }
-
-        @Override
-        public long write(ByteBuffer[] sources) {
-            return write(sources, 0, sources.length);
-        }
-
-        @Override
         public int write(ByteBuffer source) {
             int written = source.remaining();
             target.put(source);
             return written;
         }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
     }
 
     /** A channel that accepts everything and keeps nothing: the buffers are consumed, not read. */
-    private static final class DiscardChannel implements GatheringByteChannel {
+    private static final class DiscardChannel extends BufferByBufferChannel {
         @Override
-        public long write(ByteBuffer[] sources, int offset, int length) {
+        public int write(ByteBuffer source) {
+            int written = source.remaining();
+            source.position(source.limit());
+            return written;
+        }
+    }
+
+    /** An open, blocking gathering channel that writes the buffers of a gathering write one by one. */
+    private abstract static class BufferByBufferChannel implements GatheringByteChannel {
+        @Override
+        public long write(ByteBuffer[] sources, int offset, int length) throws IOException {
             long written = 0;
             for (int i = offset; i < offset + length; i++) {
                 written += write(sources[i]);
@@ -197,15 +184,8 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
         }
 
         @Override
-        public long write(ByteBuffer[] sources) {
+        public long write(ByteBuffer[] sources) throws IOException {
             return write(sources, 0, sources.length);
-        }
-
-        @Override
-        public int write(ByteBuffer source) {
-            int written = source.remaining();
-            source.position(source.limit());
-            return written;
         }
 
         @Override

@@ -1,15 +1,14 @@
 package io.deisa.bench.process;
 
+import io.deisa.examples.Ports;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One run of the pipeline: an {@link AnalyticsMain} JVM and the bridges in {@code processes}
@@ -52,8 +51,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String head = "127.0.0.1:" + freePort();
-        int masterPort = freePort();
+        String head = "127.0.0.1:" + Ports.free();
+        int masterPort = Ports.free();
         Path callbackTimes = directory.resolve("callbacks.tsv");
         List<Path> bridgeTimes = new ArrayList<>();
         try (ProcessGroup group = new ProcessGroup(directory)) {
@@ -86,34 +85,5 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
     public static List<String> jvmOptions(String variable) {
         String value = System.getenv(variable);
         return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
-    }
-
-    /**
-     * A port free on loopback now, below the kernel's ephemeral range: the analytics JVM binds the
-     * head only after its Flink cluster started, and an ephemeral port picked by the system could
-     * meanwhile go to one of Flink's own servers (seen: the blob server), which bridges would then
-     * reach instead of the head.
-     */
-    public static int freePort() {
-        int ephemeralStart = ephemeralRangeStart();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(10_000, ephemeralStart);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException busy) {
-                // try another one
-            }
-        }
-        throw new IllegalStateException("no free port between 10000 and " + ephemeralStart + " on loopback");
-    }
-
-    private static int ephemeralRangeStart() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            return Math.max(10_001, Integer.parseInt(range.split("\\s+")[0]));
-        } catch (IOException | RuntimeException e) {
-            return 32_768; // the Linux default
-        }
     }
 }

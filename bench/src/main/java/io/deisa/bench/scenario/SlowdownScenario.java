@@ -9,6 +9,7 @@ import io.deisa.bench.process.TimingTable;
 import io.deisa.bench.report.Format;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
+import io.deisa.examples.Ports;
 import io.deisa.examples.heat2d.MpirunLauncher;
 
 import me.tongfei.progressbar.ProgressBar;
@@ -86,7 +87,7 @@ public final class SlowdownScenario implements Scenario {
             Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + (mode == null ? "alone"
                     : k + "-" + mode.toLowerCase()) + "-run" + run);
             Files.createDirectories(dir);
-            String head = "127.0.0.1:" + PipelineRun.freePort();
+            String head = "127.0.0.1:" + Ports.free();
             List<String> args = new ArrayList<>(List.of("--size", Integer.toString(size),
                     "--steps", Integer.toString(STEPS), "--share-every", Integer.toString(k),
                     "--out", dir.resolve("rank").toString()));

@@ -29,18 +29,25 @@ final class RunStatistics {
         Long previous = blockedNanosByBridge.put(bridgeId, bridgeBlockedNanos);
         blockedNanos += bridgeBlockedNanos - (previous == null ? 0 : previous);
         newestTimestep = Math.max(newestTimestep, timestep);
-        return newestTimestep > publishedTimestep && markPublished();
+        if (newestTimestep <= publishedTimestep) {
+            return false;
+        }
+        markPublished();
+        return true;
     }
 
     /** Whether the totals changed since they were last published; if so they count as published now. */
     boolean flush() {
-        return (newestTimestep != publishedTimestep || blockedMillis() != publishedBlockedMillis) && markPublished();
+        if (newestTimestep == publishedTimestep && blockedMillis() == publishedBlockedMillis) {
+            return false;
+        }
+        markPublished();
+        return true;
     }
 
-    private boolean markPublished() {
+    private void markPublished() {
         publishedTimestep = newestTimestep;
         publishedBlockedMillis = blockedMillis();
-        return true;
     }
 
     /** The newest timestep any bridge reported, {@link Long#MIN_VALUE} before any report. */
