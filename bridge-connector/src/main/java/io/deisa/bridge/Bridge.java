@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -62,6 +64,8 @@ public final class Bridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
     /** Statistics reach the head at most this often: they feed metrics, and every frame costs both sides. */
     private static final long STATS_INTERVAL_NANOS = 200_000_000L;
+    /** Pause before registering again at a head whose run has ended. */
+    private static final long REGISTER_RETRY_MILLIS = 200;
 
     /** System property bounding the bytes of chunks a bridge buffers. */
     public static final String BUFFER_BYTES_PROPERTY = "deisa.bridge.buffer-bytes";
@@ -82,15 +86,20 @@ public final class Bridge implements AutoCloseable {
     private int maxSimulationAhead;
     private long nextSequence;
     private long lastTimestep = Long.MIN_VALUE;
-    /** Distinct timesteps this bridge sent that {@link #awaitAnalytics} has not reached yet, oldest first. */
-    private final ArrayDeque<Long> recentTimesteps = new ArrayDeque<>();
+    /** Distinct timesteps this bridge started that {@link #awaitAnalytics} has not reached yet, oldest first. */
+    private final ArrayDeque<StartedTimestep> recentTimesteps = new ArrayDeque<>();
     /** The newest timestep this bridge sent that {@link #awaitAnalytics} waits for, if any. */
     private long awaitedTimestep = Long.MIN_VALUE;
+    /** The sequence number of the last chunk of {@link #awaitedTimestep}. */
+    private long awaitedLastSequence = -1;
     private long progressWaitNanos;
     private long statsReportedAtNanos;
     private boolean statsReported;
     private volatile boolean runClosed;
     private boolean released;
+
+    /** A timestep this bridge started, and the sequence number of its first chunk. */
+    private record StartedTimestep(long timestep, long firstSequence) {}
 
     /** One declared array and what this bridge already sent of it. */
     private static final class SharedArray {
@@ -183,22 +192,81 @@ public final class Bridge implements AutoCloseable {
 
     private void connect(List<ArrayDeclaration> declarations) {
         Duration timeout = systemMetadata.connectTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String simulationId = agreeOnSimulationId();
         pool = new ChunkBufferPool(bufferBytes());
         try {
             data = new DataEndpoint(bridgeId, declarations, pool, this::fail);
         } catch (IOException e) {
             throw new DeisaException("Bridge " + bridgeId + " could not open its data endpoint: " + e.getMessage(), e);
         }
-        head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), timeout);
-        maxSimulationAhead = head.register(
-                new Registration(
-                        bridgeId, systemMetadata.worldSize(), head.localAddress().getHostAddress(),
-                        data.port(), hostName(), declarations),
-                timeout);
+        HeadClient.Registered registered = register(declarations, simulationId, deadline);
+        maxSimulationAhead = registered.maxSimulationAhead();
         head.startListening(this::fail);
         comm.barrier();
-        LOG.info("Bridge {} of {} registered at {} (data port {}, may run {} timestep(s) ahead)",
-                bridgeId, systemMetadata.worldSize(), systemMetadata.head(), data.port(), maxSimulationAhead);
+        LOG.info("Bridge {} of {} joined run {} of simulation {} at {} (data port {}, may run {} timestep(s) ahead)",
+                bridgeId, systemMetadata.worldSize(), registered.runId(), simulationId, systemMetadata.head(),
+                data.port(), maxSimulationAhead);
+    }
+
+    /**
+     * The identity of this simulation, chosen by bridge 0 and broadcast to every bridge: the head
+     * accepts the bridges of one simulation only, so that no bridge joins a run that is not its own.
+     */
+    private String agreeOnSimulationId() {
+        byte[] chosen = bridgeId == 0
+                ? UUID.randomUUID().toString().substring(0, 8).getBytes(StandardCharsets.UTF_8) : null;
+        return new String(comm.broadcast(chosen, 0), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Connects to the head and registers, until {@code deadline}. A head whose run has ended or
+     * failed refuses with a retry: the bridge tries again (a new analytics job may take over the
+     * address), and the timeout's message names the last refusal.
+     */
+    private HeadClient.Registered register(List<ArrayDeclaration> declarations, String simulationId, long deadline) {
+        HeadClient.RefusedException refusal = null;
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            try {
+                head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), left);
+                return head.register(new Registration(
+                        bridgeId, systemMetadata.worldSize(), simulationId, head.localAddress().getHostAddress(),
+                        data.port(), hostName(), declarations), left);
+            } catch (HeadClient.RefusedException e) {
+                head.close();
+                head = null;
+                if (!e.retry()) {
+                    throw e;
+                }
+                if (refusal == null) {
+                    LOG.info("Bridge {}: {}; retrying until the connect timeout", bridgeId, e.getMessage());
+                }
+                refusal = e;
+            } catch (DeisaTimeoutException e) {
+                if (refusal == null) {
+                    throw e;
+                }
+                throw new DeisaTimeoutException("Bridge " + bridgeId + " could not join a run at "
+                        + systemMetadata.head() + " within the connect timeout of " + systemMetadata.connectTimeout()
+                        + "; the last answer was: " + refusal.getMessage(), e);
+            }
+            if (deadline - System.nanoTime() <= 0) {
+                throw new DeisaTimeoutException("Bridge " + bridgeId + " could not join a run at "
+                        + systemMetadata.head() + " within the connect timeout of " + systemMetadata.connectTimeout()
+                        + "; the last answer was: " + refusal.getMessage(), refusal);
+            }
+            sleepBeforeRetry();
+        }
+    }
+
+    private void sleepBeforeRetry() {
+        try {
+            Thread.sleep(REGISTER_RETRY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting to register", e);
+        }
     }
 
     private static long bufferBytes() {
@@ -284,6 +352,17 @@ public final class Bridge implements AutoCloseable {
             String arrayName, long timestep, Set<DType> accepted, String given, int length,
             Consumer<ByteBuffer> fill) {
         SharedArray array = checkSend(arrayName, timestep, accepted, given, length);
+        if (timestep > lastTimestep) {
+            // Announced before waiting, so that the analytics can finish the previous timestep
+            // while this bridge waits for them.
+            recentTimesteps.addLast(new StartedTimestep(timestep, nextSequence));
+            data.beginTimestep(nextSequence, timestep);
+            lastTimestep = timestep;
+            reportStats();
+        }
+        // The bound bites before the copy: with maxSimulationAhead 0 a bridge holds one copy of a
+        // chunk, not two.
+        awaitAnalytics(timestep);
         ByteBuffer buffer;
         try {
             buffer = pool.acquire(array.byteSize, failure::get);
@@ -297,16 +376,7 @@ public final class Bridge implements AutoCloseable {
         // exactly one chunk, so the whole capacity is the chunk.
         buffer.clear();
         array.lastTimestep = timestep;
-        boolean newTimestep = timestep > lastTimestep;
-        if (newTimestep) {
-            recentTimesteps.addLast(timestep);
-        }
-        lastTimestep = timestep;
         data.enqueue(new OutboundItem.Chunk(array.id, nextSequence++, timestep, buffer));
-        if (newTimestep) {
-            reportStats();
-        }
-        awaitAnalytics(timestep);
     }
 
     /**
@@ -318,25 +388,34 @@ public final class Bridge implements AutoCloseable {
      */
     private void awaitAnalytics(long timestep) {
         long bound = timestep - maxSimulationAhead - 1;
-        while (!recentTimesteps.isEmpty() && recentTimesteps.peekFirst() <= bound) {
-            awaitedTimestep = recentTimesteps.pollFirst();
+        boolean advanced = false;
+        while (!recentTimesteps.isEmpty() && recentTimesteps.peekFirst().timestep() <= bound) {
+            awaitedTimestep = recentTimesteps.pollFirst().timestep();
+            advanced = true;
+        }
+        if (advanced) {
+            // The current timestep is still queued (it is above the bound): its first chunk
+            // follows the awaited timestep's last one.
+            awaitedLastSequence = recentTimesteps.peekFirst().firstSequence() - 1;
         }
         long required = awaitedTimestep;
-        if (required == Long.MIN_VALUE || head.progress() >= required) {
+        if (required == Long.MIN_VALUE) {
             return;
         }
         long start = System.nanoTime();
-        LOG.debug("Bridge {}: send at timestep {} waits for the analytics to finish timestep {}",
-                bridgeId, timestep, required);
         try {
-            head.awaitProgress(required);
+            if (head.progress() < required) {
+                LOG.debug("Bridge {}: send at timestep {} waits for the analytics to finish timestep {}",
+                        bridgeId, timestep, required);
+                head.awaitProgress(required);
+            }
+            // The analytics have every chunk of that timestep: their buffers are free for reuse.
+            data.awaitReleased(awaitedLastSequence);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting for the analytics", e);
         }
-        long waited = System.nanoTime() - start;
-        progressWaitNanos += waited;
-        LOG.debug("Bridge {}: waited {} ms for the analytics at timestep {}", bridgeId, waited / 1_000_000, timestep);
+        progressWaitNanos += System.nanoTime() - start;
     }
 
     private void reportStats() {

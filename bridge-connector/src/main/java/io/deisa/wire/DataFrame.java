@@ -19,4 +19,11 @@ public sealed interface DataFrame {
      * @param lastTimestep the bridge's last timestep
      */
     record End(long sequence, long lastTimestep) implements DataFrame {}
+
+    /**
+     * The bridge starts a timestep: nothing older than {@code timestep} will come from it.
+     *
+     * @param timestep the timestep the bridge starts
+     */
+    record BeginTimestep(long timestep) implements DataFrame {}
 }

@@ -33,7 +33,7 @@ public final class DataFrameReader {
     }
 
     /**
-     * Reads the next CHUNK or END frame.
+     * Reads the next CHUNK, BEGIN_TIMESTEP or END frame.
      *
      * @throws java.io.EOFException when the connection ends cleanly between frames
      */
@@ -64,6 +64,8 @@ public final class DataFrameReader {
                     return readChunk(length - 1);
                 case Protocol.END:
                     return readEnd(length - 1);
+                case Protocol.BEGIN_TIMESTEP:
+                    return readBeginTimestep(length - 1);
                 case Protocol.ERROR:
                     byte[] reason = new byte[length - 1];
                     FrameIO.readFully(in, reason, "ERROR frame");
@@ -134,6 +136,15 @@ public final class DataFrameReader {
         FrameIO.readFully(in, data, context);
         FrameIO.skipFully(in, layout.bodyLength() - layout.dataOffset() - layout.dataLength(), context);
         return new DataFrame.Chunk(array, sequence, timestep, data);
+    }
+
+    private DataFrame readBeginTimestep(int length) throws IOException {
+        if (length != 8) {
+            throw new ProtocolException("BEGIN_TIMESTEP frame of " + length + " bytes from " + peer);
+        }
+        byte[] body = new byte[8];
+        FrameIO.readFully(in, body, "BEGIN_TIMESTEP frame");
+        return new DataFrame.BeginTimestep(ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getLong());
     }
 
     private DataFrame readEnd(int length) throws IOException {

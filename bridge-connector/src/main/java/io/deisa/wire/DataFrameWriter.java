@@ -57,6 +57,14 @@ public final class DataFrameWriter {
         writeAll(header, ByteBuffer.wrap(batchMessage), data.duplicate(), ZEROS.duplicate().limit(padding));
     }
 
+    /** Writes a BEGIN_TIMESTEP frame: the bridge starts {@code timestep}. */
+    public void writeBeginTimestep(long timestep) throws IOException {
+        header.clear();
+        header.putInt(1 + 8).put(Protocol.BEGIN_TIMESTEP).putLong(timestep);
+        header.flip();
+        writeAll(header);
+    }
+
     /** Writes the END frame after the last chunk. */
     public void writeEnd(long sequence, long lastTimestep) throws IOException {
         header.clear();

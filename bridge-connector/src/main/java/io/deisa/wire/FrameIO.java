@@ -147,7 +147,7 @@ public final class FrameIO {
     private static byte checkHello(InputStream in, String peer) throws IOException {
         Frame frame = read(in, Protocol.MAX_CONTROL_FRAME);
         if (frame.type() == Protocol.ERROR) {
-            throw new ProtocolException(peer + " refused the connection: " + errorReason(frame));
+            throw new PeerRefusedException(peer + " refused the connection: " + errorReason(frame));
         }
         if (frame.type() != Protocol.HELLO) {
             throw new ProtocolException(

@@ -98,6 +98,13 @@ public final class PayloadReader {
         return buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Reads the rest of the payload as UTF-8 text (the {@code text} of {@code docs/PROTOCOL.md}). */
+    public String getRemainingText() {
+        byte[] text = new byte[buffer.remaining()];
+        buffer.get(text);
+        return new String(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Fails unless the whole payload was consumed. */
     public void expectEnd() throws ProtocolException {
         if (buffer.hasRemaining()) {

@@ -12,7 +12,7 @@ public final class Protocol {
     /** {@code "DEIS"} read as a little-endian integer. */
     public static final int MAGIC = 0x53494544;
     /** Protocol version spoken by this implementation. */
-    public static final short VERSION = 1;
+    public static final short VERSION = 2;
 
     /** Channel id in HELLO: a bridge talking to the head. */
     public static final byte CHANNEL_CONTROL = 1;
@@ -41,8 +41,15 @@ public final class Protocol {
     // Control channel: head -> bridge.
     /** Every bridge of the world has registered consistently. */
     public static final byte REGISTERED = 0x18;
-    /** Registration refused because of a metadata contract violation. */
+    /** Registration refused because of a metadata contract violation; the run fails. */
     public static final byte REJECTED = 0x19;
+    /**
+     * Registration refused without affecting the run: {@code u8 retry | text reason}. With {@code
+     * retry} set (the head's run has ended or failed) the bridge tries again until its connect
+     * timeout, for the next analytics job on that address; without it (the head runs a complete
+     * world that the bridge does not belong to) the bridge gives up at once.
+     */
+    public static final byte REFUSED = 0x1E;
     /** The analytics job stopped before the end of the run. */
     public static final byte JOB_FAILED = 0x1A;
     /** Analytics progress: every callback for timesteps up to the payload's has run. */
@@ -55,8 +62,12 @@ public final class Protocol {
     // Publish channel: feedback publisher -> head (PROGRESS is shared with the control channel).
     /** One feedback value published by a callback. */
     public static final byte FEEDBACK = 0x30;
-    /** Head to publisher: newest timestep a bridge sent and total time bridges were blocked. */
+    /** Head to publisher: newest timestep a bridge sent, time bridges were blocked, registrations refused. */
     public static final byte RUN_STATS = 0x31;
+    /** Publisher to head: the job fails for the reason in the payload (text); the head tells the bridges. */
+    public static final byte FAILURE = 0x32;
+    /** Head to publisher, after the end of the run: the head stopped listening for bridges. */
+    public static final byte RUN_ENDED = 0x33;
 
     // Data channel: bridge -> reader.
     /** Arrow IPC schema message of one array of the bridge. */
@@ -65,6 +76,12 @@ public final class Protocol {
     public static final byte CHUNK = 0x21;
     /** The bridge finished: no more chunks. */
     public static final byte END = 0x22;
+    /**
+     * The bridge starts a timestep ({@code i64 timestep}) before it copies the timestep's first chunk,
+     * so that the split's watermark passes the previous timestep while the bridge waits for the
+     * analytics.
+     */
+    public static final byte BEGIN_TIMESTEP = 0x23;
     // Data channel: reader -> bridge.
     /** Reader asks for the chunks of a bridge from a sequence number on. */
     public static final byte SUBSCRIBE = 0x27;
@@ -86,6 +103,7 @@ public final class Protocol {
             case ABORT: return "ABORT";
             case REGISTERED: return "REGISTERED";
             case REJECTED: return "REJECTED";
+            case REFUSED: return "REFUSED";
             case JOB_FAILED: return "JOB_FAILED";
             case GET: return "GET";
             case STATS: return "STATS";
@@ -94,9 +112,12 @@ public final class Protocol {
             case FINAL: return "FINAL";
             case FEEDBACK: return "FEEDBACK";
             case RUN_STATS: return "RUN_STATS";
+            case FAILURE: return "FAILURE";
+            case RUN_ENDED: return "RUN_ENDED";
             case SCHEMA: return "SCHEMA";
             case CHUNK: return "CHUNK";
             case END: return "END";
+            case BEGIN_TIMESTEP: return "BEGIN_TIMESTEP";
             case SUBSCRIBE: return "SUBSCRIBE";
             case END_ACK: return "END_ACK";
             default: return String.format("unknown(0x%02x)", type);

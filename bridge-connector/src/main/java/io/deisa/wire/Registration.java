@@ -11,20 +11,23 @@ import java.util.List;
  * it will send.
  *
  * <pre>
- * u32 bridgeId | u32 worldSize | string dataHost | u32 dataPort | string host
+ * u32 bridgeId | u32 worldSize | string simulationId | string dataHost | u32 dataPort | string host
  * | u32 arrayCount | arrayCount × (string name | string dtype | i32[] chunkShape
  *                                 | i32[] chunksPerDim | i32[] chunkPosition | u32 chunksOfNode)
  * </pre>
  *
  * @param bridgeId the bridge's id
  * @param worldSize the number of bridges the bridge expects
+ * @param simulationId the identity of the simulation the bridge belongs to: chosen by bridge 0 and
+ *     broadcast to every bridge of the simulation, so that a head never mixes bridges of two
+ *     simulations in one run
  * @param dataHost the address its data endpoint is reachable at
  * @param dataPort the port of its data endpoint
  * @param host the bridge's host name, used to place readers next to it
  * @param arrays the arrays it declares
  */
 public record Registration(
-        int bridgeId, int worldSize, String dataHost, int dataPort, String host,
+        int bridgeId, int worldSize, String simulationId, String dataHost, int dataPort, String host,
         List<ArrayDeclaration> arrays) {
 
     /** Encodes the REGISTER payload. */
@@ -32,6 +35,7 @@ public record Registration(
         PayloadWriter out = new PayloadWriter()
                 .putInt(bridgeId)
                 .putInt(worldSize)
+                .putString(simulationId)
                 .putString(dataHost)
                 .putInt(dataPort)
                 .putString(host)
@@ -53,6 +57,7 @@ public record Registration(
         PayloadReader in = frame.reader();
         int bridgeId = in.getInt();
         int worldSize = in.getInt();
+        String simulationId = in.getString();
         String dataHost = in.getString();
         int dataPort = in.getInt();
         String host = in.getString();
@@ -80,6 +85,6 @@ public record Registration(
             }
         }
         in.expectEnd();
-        return new Registration(bridgeId, worldSize, dataHost, dataPort, host, List.copyOf(arrays));
+        return new Registration(bridgeId, worldSize, simulationId, dataHost, dataPort, host, List.copyOf(arrays));
     }
 }

@@ -135,16 +135,16 @@ class FrameIOTest {
     @Test
     void wrongVersionNamesThePeerAndBothVersions() {
         assertThatThrownBy(() -> FrameIO.expectHello(
-                        in(hello(Protocol.MAGIC, 2, 1)), Protocol.CHANNEL_CONTROL, PEER))
+                        in(hello(Protocol.MAGIC, 1, 1)), Protocol.CHANNEL_CONTROL, PEER))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining(PEER)
-                .hasMessageContaining("speaks protocol version 2, this side speaks 1");
+                .hasMessageContaining("speaks protocol version 1, this side speaks 2");
     }
 
     @Test
     void wrongChannelNamesThePeer() {
         assertThatThrownBy(() -> FrameIO.expectHello(
-                        in(hello(Protocol.MAGIC, 1, Protocol.CHANNEL_DATA)), Protocol.CHANNEL_CONTROL, PEER))
+                        in(hello(Protocol.MAGIC, Protocol.VERSION, Protocol.CHANNEL_DATA)), Protocol.CHANNEL_CONTROL, PEER))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessage(PEER + " opened channel 2 where channel 1 was expected");
     }

@@ -14,7 +14,7 @@ import java.util.List;
 class RegistrationTest {
 
     static Registration sample() {
-        return new Registration(3, 8, "10.0.0.17", 41234, "node-17.cluster",
+        return new Registration(3, 8, "sim-a", "10.0.0.17", 41234, "node-17.cluster",
                 List.of(
                         new ArrayDeclaration("temperature", ArrayMetadata.builder()
                                 .dtype(DType.FLOAT64).chunkShape(64, 32).chunksPerDim(2, 4).chunkPosition(0, 3)
@@ -51,7 +51,7 @@ class RegistrationTest {
 
     @Test
     void registrationWithoutArraysRoundTrips() throws ProtocolException {
-        Registration empty = new Registration(0, 1, "127.0.0.1", 1, "localhost", List.of());
+        Registration empty = new Registration(0, 1, "sim-b", "127.0.0.1", 1, "localhost", List.of());
         assertThat(Registration.decode(register(empty.encode()))).isEqualTo(empty);
     }
 
@@ -76,7 +76,8 @@ class RegistrationTest {
     }
 
     private static PayloadWriter header(int arrayCount) {
-        return new PayloadWriter().putInt(5).putInt(8).putString("h").putInt(1).putString("h").putInt(arrayCount);
+        return new PayloadWriter().putInt(5).putInt(8).putString("sim").putString("h").putInt(1).putString("h")
+                .putInt(arrayCount);
     }
 
     @Test

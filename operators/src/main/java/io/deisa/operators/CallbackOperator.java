@@ -11,6 +11,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -53,10 +54,14 @@ import java.util.concurrent.TimeoutException;
  * timestep (plus any later ones) and the rest is cleared from state, so state does not grow with
  * the number of timesteps. Then a {@link TimestepCompleted} is emitted.
  *
- * <p>Failures: an {@link Error} (including {@link AssertionError}) from a callback fails the job as
- * it is; a {@link TimeoutException} fails the job wrapped in a {@link FlinkRuntimeException} naming
- * the callback and timestep; any other exception goes to the callback's {@link
- * io.deisa.analytics.ExceptionHandler}, and a handler that throws fails the job.
+ * <p>Failures: an {@link Error} (including {@link AssertionError}) from a callback, or a handler
+ * that throws, fails the job without restart whatever the restart strategy ({@link
+ * SuppressRestartsException} around the original error), after telling the bridges why through
+ * {@link #FEEDBACK} ({@link FeedbackRecord#failure}); a {@link TimeoutException} fails the task
+ * wrapped in a {@link FlinkRuntimeException} naming the callback and timestep; any other exception
+ * goes to the callback's {@link io.deisa.analytics.ExceptionHandler}. A cancellation of the task
+ * (an {@link InterruptedException} or an interrupted thread, see {@link Cancellation}) is neither:
+ * it is rethrown, never handed to a handler, and the timestep is not reported as analysed.
  *
  * <p>Feedback published with {@link CallbackContext#set} goes to the side output {@link #FEEDBACK}.
  *
@@ -164,7 +169,7 @@ public class CallbackOperator
         int run = 0;
         for (CallbackSpec spec : callbacks) {
             if (spec.isTriggered(view::isNew, view::hasData)) {
-                invoke(spec, view.windowsFor(spec.arrays()), feedback);
+                invoke(spec, view.windowsFor(spec.arrays()), feedback, ctx);
                 run++;
             }
         }
@@ -176,41 +181,51 @@ public class CallbackOperator
         out.collect(new TimestepCompleted(timestep, run));
     }
 
-    private void invoke(CallbackSpec spec, Windows windows, CallbackContext feedback) {
+    private void invoke(
+            CallbackSpec spec, Windows windows, CallbackContext feedback, OnTimerContext ctx) throws Exception {
         callbacksRun.inc();
         long started = System.nanoTime();
         try {
             spec.callback().call(windows, feedback);
         } catch (Error error) {
-            LOG.error(
-                    "{} threw {} at timestep {}: failing the job",
-                    spec.name(),
-                    error,
-                    windows.timestep());
-            throw error;
+            throw fatal(ctx, spec.name() + " threw " + error + " at timestep " + windows.timestep(), error);
         } catch (TimeoutException timeout) {
             throw new FlinkRuntimeException(
                     spec.name() + " timed out at timestep " + windows.timestep(), timeout);
         } catch (Exception failure) {
+            if (Cancellation.isCancellation(failure)) {
+                // The task is being cancelled: neither a callback failure nor a timestep analysed.
+                throw failure;
+            }
             callbacksFailed.inc();
-            handle(spec, failure, windows);
+            handle(spec, failure, windows, ctx);
         } finally {
             callbackLatencyMs.update((System.nanoTime() - started) / 1_000_000);
         }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException(
+                    "Cancelled while " + spec.name() + " ran at timestep " + windows.timestep());
+        }
     }
 
-    private static void handle(CallbackSpec spec, Exception failure, Windows windows) {
+    private void handle(CallbackSpec spec, Exception failure, Windows windows, OnTimerContext ctx) {
         try {
             spec.handler().handle(failure, windows);
-        } catch (Exception handlerFailure) {
-            throw new FlinkRuntimeException(
-                    "The exception handler of "
-                            + spec.name()
-                            + " failed at timestep "
-                            + windows.timestep()
-                            + ": "
-                            + handlerFailure,
-                    handlerFailure);
+        } catch (Throwable handlerFailure) {
+            throw fatal(ctx, "The exception handler of " + spec.name() + " failed at timestep "
+                    + windows.timestep() + ": " + handlerFailure, handlerFailure);
         }
+    }
+
+    /**
+     * A failure that ends the job without restart (API.md: a callback's {@link Error} or a throwing
+     * handler): logged, told to the bridges through the feedback stream (the head sends it to every
+     * bridge before the job stops), and wrapped so that no restart strategy restarts the job; the
+     * original error stays in the cause chain.
+     */
+    private static SuppressRestartsException fatal(OnTimerContext ctx, String reason, Throwable error) {
+        LOG.error("{}: failing the job", reason, error);
+        ctx.output(FEEDBACK, FeedbackRecord.failure(reason));
+        return new SuppressRestartsException(new FlinkRuntimeException(reason, error));
     }
 }

@@ -32,12 +32,15 @@ import java.util.Set;
  * timestep {@code t} before it forwards watermark {@code t}, so watermark {@code W} here means
  * every callback for timesteps {@code <= W} has run. That is what {@code maxSimulationAhead} waits
  * on. After a restore, the whole retained table is published again (the head ignores entries it
- * already has).
+ * already has). At the end of input (watermark {@link Long#MAX_VALUE}) it waits until the head
+ * confirmed that it stopped listening, so the job ends only once the head's address is free. A
+ * {@link FeedbackRecord#failure failure notice} is passed on to the head at once.
  *
  * <p>Metrics (group {@code deisa}): {@code feedbackRelayed}, {@code analyticsTimestep}, and from
  * the head's statistics {@code simulationTimestep}, {@code timestepsAhead} (how far the simulation
  * runs ahead of the analytics) and {@code bridgesBlockedMs} (total time bridges waited on
- * back-pressure). They live here because this operator runs until the very end of the job, and
+ * back-pressure), {@code registrationsRefused} (registrations from bridges that do not belong to
+ * the run, refused by the head). They live here because this operator runs until the very end of the job, and
  * the web UI does not show the JobManager-side metrics of the source's enumerator.
  */
 @Internal
@@ -101,11 +104,16 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
         metrics.gauge("simulationTimestep", () -> client.runProgress(progress).simulationTimestep());
         metrics.gauge("timestepsAhead", () -> client.runProgress(progress).timestepsAhead());
         metrics.gauge("bridgesBlockedMs", () -> client.runProgress(progress).bridgesBlockedMillis());
+        metrics.gauge("registrationsRefused", () -> client.runProgress(progress).registrationsRefused());
     }
 
     @Override
     public void processElement(StreamRecord<FeedbackRecord> element) throws Exception {
         FeedbackRecord record = element.getValue();
+        if (record.failure != null) {
+            client.reportFailure(record.failure);
+            return;
+        }
         FeedbackTable.Entry entry = new FeedbackTable.Entry(record.key, record.timestep, record.value);
         if (table.put(entry)) {
             state.put(record.key, FeedbackTable.encode(table.entries(record.key)));
@@ -117,8 +125,17 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         super.processWatermark(mark);
+        if (getContainingTask().isCanceled() || getContainingTask().isFailing()) {
+            // A task that is being cancelled or fails has not analysed anything more.
+            return;
+        }
         progress = mark.getTimestamp();
         client.progress(mark.getTimestamp());
+        if (mark.getTimestamp() == Long.MAX_VALUE) {
+            // The job must not finish before the head stopped listening: a next simulation's bridges
+            // would otherwise reach this run's head.
+            client.awaitRunEnded(connectTimeout);
+        }
     }
 
     @Override

@@ -13,6 +13,9 @@ import org.apache.flink.annotation.Internal;
  *
  * <p>A Flink POJO; the value is already encoded with {@code io.deisa.wire.FeedbackCodec}, never
  * with Java serialization.
+ *
+ * <p>The same stream carries the callbacks' fatal failures ({@link #failure(String)}): the
+ * publisher hands them to the head, which tells every bridge the cause before the job stops.
  */
 @Internal
 public class FeedbackRecord {
@@ -22,6 +25,8 @@ public class FeedbackRecord {
     public long timestep;
     /** The value, encoded with {@code FeedbackCodec}. */
     public byte[] value;
+    /** For a failure notice, why the job fails; null for a feedback value. */
+    public String failure;
 
     /** For Flink's POJO serializer. */
     public FeedbackRecord() {}
@@ -33,8 +38,18 @@ public class FeedbackRecord {
         this.value = value;
     }
 
+    /** A notice that the job fails for {@code reason}, not a feedback value. */
+    public static FeedbackRecord failure(String reason) {
+        FeedbackRecord record = new FeedbackRecord(null, Long.MIN_VALUE, new byte[0]);
+        record.failure = reason;
+        return record;
+    }
+
     @Override
     public String toString() {
+        if (failure != null) {
+            return "FeedbackRecord{failure=" + failure + '}';
+        }
         return "FeedbackRecord{key="
                 + key
                 + ", t="

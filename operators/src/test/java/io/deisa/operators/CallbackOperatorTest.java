@@ -14,6 +14,7 @@ import io.deisa.wire.FeedbackCodec;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.util.FlinkRuntimeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -241,10 +242,60 @@ class CallbackOperatorTest {
                 CallbackSpec.of(
                         0, failing, List.of(WindowSpec.of("T")), When.AND, recordingHandler(log)));
         send("T", 0);
+        // No restart strategy may restart the job; the error stays in the cause chain.
         assertThatThrownBy(() -> finish(0))
+                .isExactlyInstanceOf(SuppressRestartsException.class)
+                .cause()
+                .hasMessage("callback #0 (lambda in CallbackOperatorTest) threw java.lang.AssertionError: invariant broken at timestep 0")
+                .cause()
                 .isExactlyInstanceOf(AssertionError.class)
                 .hasMessage("invariant broken");
         assertThat(events()).isEmpty();
+        assertThat(completed()).isEmpty();
+        // The bridges are told why, through the feedback stream.
+        assertThat(feedbackOutput()).extracting(record -> record.getValue().failure)
+                .containsExactly("callback #0 (lambda in CallbackOperatorTest) threw java.lang.AssertionError: invariant broken at timestep 0");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aCancellationIsNeitherAFailureNorProgress(Backend backend) throws Exception {
+        AnalyticsCallback interrupted =
+                (windows, context) -> {
+                    throw new IllegalStateException(
+                            "wrapped by the callback", new InterruptedException("sleep interrupted"));
+                };
+        open(
+                backend,
+                CallbackSpec.of(
+                        0, interrupted, List.of(WindowSpec.of("T")), When.AND, recordingHandler(log)));
+        send("T", 0);
+        assertThatThrownBy(() -> finish(0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasRootCauseInstanceOf(InterruptedException.class);
+        assertThat(events()).as("never handed to the handler").isEmpty();
+        assertThat(completed()).as("not reported as analysed").isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aCallbackThatSwallowsTheInterruptDoesNotReportProgress(Backend backend) throws Exception {
+        AnalyticsCallback swallowing =
+                (windows, context) -> Thread.currentThread().interrupt();
+        open(
+                backend,
+                CallbackSpec.of(
+                        0, swallowing, List.of(WindowSpec.of("T")), When.AND, recordingHandler(log)));
+        send("T", 0);
+        try {
+            assertThatThrownBy(() -> finish(0))
+                    .isInstanceOf(InterruptedException.class)
+                    .hasMessageContaining("callback #0")
+                    .hasMessageContaining("timestep 0");
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(completed()).isEmpty();
     }
 
     @ParameterizedTest
@@ -312,6 +363,8 @@ class CallbackOperatorTest {
                 CallbackSpec.of(0, failing, List.of(WindowSpec.of("T")), When.AND, rethrowing));
         send("T", 3);
         assertThatThrownBy(() -> finish(3))
+                .isInstanceOf(SuppressRestartsException.class)
+                .cause()
                 .isInstanceOf(FlinkRuntimeException.class)
                 .hasMessageContaining("exception handler of callback #0")
                 .hasMessageContaining("at timestep 3")

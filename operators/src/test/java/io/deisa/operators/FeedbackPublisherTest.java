@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 /** The publisher against a fake head on a real socket: what it sends, keeps and re-sends. */
 class FeedbackPublisherTest {
     private ServerSocket head;
+    /** The fake head's side of the last accepted connection. */
+    private volatile java.io.OutputStream headOut;
 
     @BeforeEach
     void startHead() throws IOException {
@@ -60,6 +62,7 @@ class FeedbackPublisherTest {
     /** Accepts the publisher and answers its HELLO. */
     private InputStream accept() throws IOException {
         Socket socket = head.accept();
+        headOut = socket.getOutputStream();
         InputStream in = new BufferedInputStream(socket.getInputStream());
         FrameIO.expectHello(in, Protocol.CHANNEL_PUBLISH, "publisher");
         FrameIO.write(socket.getOutputStream(), Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_PUBLISH));
@@ -75,6 +78,8 @@ class FeedbackPublisherTest {
             if (frame.type() == Protocol.FEEDBACK) {
                 frames.add("FEEDBACK " + payload.getString() + "@" + payload.getLong() + "="
                         + FeedbackCodec.decode(payload.getBytes()));
+            } else if (frame.type() == Protocol.FAILURE) {
+                frames.add("FAILURE " + FrameIO.errorReason(frame));
             } else {
                 frames.add(frame.name() + " " + payload.getLong());
             }
@@ -103,10 +108,22 @@ class FeedbackPublisherTest {
             first.processElement(record("state", 2, "ok"), 2);
             first.processWatermark(new Watermark(2));
             first.processWatermark(new Watermark(1)); // never goes back
-            first.processWatermark(new Watermark(Long.MAX_VALUE));
-            assertThat(frames(in, 7)).containsExactly(
+            first.processElement(FeedbackRecord.failure("callback #0 threw java.lang.AssertionError"), 2);
+            // The end of input waits until the head stopped listening (RUN_ENDED).
+            CompletableFuture<Void> end = CompletableFuture.runAsync(() -> {
+                try {
+                    first.processWatermark(new Watermark(Long.MAX_VALUE));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(frames(in, 8)).containsExactly(
                     "FEEDBACK power@0=1.5", "PROGRESS 0", "FEEDBACK power@1=1.25", "FEEDBACK power@2=1.0",
-                    "FEEDBACK state@2=ok", "PROGRESS 2", "PROGRESS " + Long.MAX_VALUE);
+                    "FEEDBACK state@2=ok", "PROGRESS 2", "FAILURE callback #0 threw java.lang.AssertionError",
+                    "PROGRESS " + Long.MAX_VALUE);
+            assertThat(end).isNotDone();
+            FrameIO.write(headOut, Protocol.RUN_ENDED);
+            end.get(30, TimeUnit.SECONDS);
             snapshot = first.snapshot(1, 3);
         }
 

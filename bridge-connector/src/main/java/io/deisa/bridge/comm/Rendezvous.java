@@ -225,6 +225,7 @@ final class Rendezvous {
             Socket socket = new Socket();
             try {
                 socket.connect(new InetSocketAddress(address, port), remaining);
+                io.deisa.wire.SelfConnection.check(socket, "rank 0's rendezvous");
                 return new FrameChannel(socket);
             } catch (IOException e) {
                 last = e;

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -23,20 +24,31 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The data endpoint of one bridge: listens for the source reader that the analytics assigned to
- * this bridge and streams it the queued chunks in order (SCHEMA frames first, then CHUNK frames,
- * then END), as described in {@code docs/PROTOCOL.md}.
+ * this bridge and streams it the queued items in order (SCHEMA frames first, then BEGIN_TIMESTEP
+ * and CHUNK frames, then END), as described in {@code docs/PROTOCOL.md}.
  *
- * <p>One sender thread owns the connection. A chunk's buffer goes back to the {@link
- * ChunkBufferPool} once written; a chunk whose write failed stays queued for the next reader
- * connection.
+ * <p>Two threads. The <i>acceptor</i> takes every connection, checks its HELLO and reads its
+ * SUBSCRIBE (a connection that is not a data channel, for instance a bridge that mistook this port
+ * for the analytics head, gets an ERROR naming this endpoint). It hands the subscription to the
+ * <i>sender</i> at once, whatever the state of the current connection, and closes that connection:
+ * a restarted reader is served immediately even while the sender is blocked writing to a reader
+ * that no longer reads. The sender owns the current connection: it answers the subscription
+ * (HELLO, or ERROR when it asks for chunks this endpoint no longer holds), writes the schemas and
+ * then the queue. A chunk's buffer goes back to the {@link ChunkBufferPool} once written; an item
+ * whose write failed stays queued for the next connection.
  */
 public final class DataEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataEndpoint.class);
+    /** How long a connecting reader may take to send its HELLO and SUBSCRIBE. */
+    private static final int SUBSCRIBE_TIMEOUT_MILLIS = 10_000;
+    /** How often the idle sender looks for a newer subscription. */
+    private static final long POLL_MILLIS = 20;
 
     private final int bridgeId;
     private final ChunkBufferPool pool;
@@ -46,11 +58,23 @@ public final class DataEndpoint implements AutoCloseable {
     private final CountDownLatch endAcknowledged = new CountDownLatch(1);
     private final byte[][] schemaMessages;
     private final byte[][] batchMessages;
+    /** The newest subscription the sender has not taken over yet. */
+    private final AtomicReference<Subscription> pending = new AtomicReference<>();
+    /** The connection the sender serves (closed by the acceptor when a newer one arrives). */
+    private volatile SocketChannel current;
+    private final Thread acceptor;
     private final Thread sender;
     private volatile boolean closed;
+    private final Object released = new Object();
+    /** Sequence of the newest chunk whose buffer went back to the pool. */
+    private long releasedSequence = -1;
+
+    /** A reader's SUBSCRIBE on its connection. */
+    private record Subscription(SocketChannel channel, InputStream in, OutputStream out, long fromSequence,
+            String peer) {}
 
     /**
-     * Binds an ephemeral port on every interface and starts the sender thread.
+     * Binds an ephemeral port on every interface and starts the acceptor and sender threads.
      *
      * @param onFailure told when a reader asks for chunks this endpoint no longer has
      */
@@ -70,8 +94,11 @@ public final class DataEndpoint implements AutoCloseable {
         }
         this.server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress(0));
-        this.sender = new Thread(this::serve, "deisa-bridge-" + bridgeId + "-sender");
+        this.acceptor = new Thread(this::accept, "deisa-bridge-" + bridgeId + "-data-acceptor");
+        this.sender = new Thread(this::send, "deisa-bridge-" + bridgeId + "-sender");
+        acceptor.setDaemon(true);
         sender.setDaemon(true);
+        acceptor.start();
         sender.start();
     }
 
@@ -83,6 +110,24 @@ public final class DataEndpoint implements AutoCloseable {
     /** Queues a filled chunk buffer; ownership passes to the endpoint. */
     public void enqueue(OutboundItem.Chunk chunk) {
         queue.addLast(chunk);
+    }
+
+    /** Queues the start of a timestep, which lets the reader's watermark pass the previous one. */
+    public void beginTimestep(long nextSequence, long timestep) {
+        queue.addLast(new OutboundItem.BeginTimestep(nextSequence, timestep));
+    }
+
+    /**
+     * Waits until the buffers of every chunk up to {@code sequence} went back to the pool. Called
+     * once the analytics finished with those chunks, so the wait is at most the sender's few
+     * instructions between the end of a write and the release.
+     */
+    public void awaitReleased(long sequence) throws InterruptedException {
+        synchronized (released) {
+            while (releasedSequence < sequence && !closed) {
+                released.wait(10);
+            }
+        }
     }
 
     /**
@@ -102,70 +147,138 @@ public final class DataEndpoint implements AutoCloseable {
         }
     }
 
-    private void serve() {
+    private void accept() {
         while (!closed) {
-            try (SocketChannel channel = server.accept()) {
-                channel.socket().setTcpNoDelay(true);
-                if (stream(channel)) {
-                    return;
-                }
+            SocketChannel channel;
+            try {
+                channel = server.accept();
             } catch (IOException e) {
                 if (!closed) {
-                    LOG.warn("Bridge {}: data connection to the analytics lost: {}", bridgeId, e.toString());
+                    LOG.warn("Bridge {}: data endpoint stopped accepting readers: {}", bridgeId, e.toString());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 return;
+            }
+            try {
+                Subscription subscription = handshake(channel);
+                if (subscription != null) {
+                    Subscription replaced = pending.getAndSet(subscription);
+                    if (replaced != null) {
+                        closeQuietly(replaced.channel());
+                    }
+                    // Whatever the sender is doing with the old connection, it is over.
+                    closeQuietly(current);
+                }
+            } catch (IOException e) {
+                LOG.warn("Bridge {}: refused a data connection: {}", bridgeId, e.getMessage());
+                closeQuietly(channel);
             }
         }
     }
 
-    /** Serves one reader connection; true when the stream was completed. */
-    private boolean stream(SocketChannel channel) throws IOException, InterruptedException {
-        InputStream in = Channels.newInputStream(channel);
-        OutputStream out = Channels.newOutputStream(channel);
+    /** Reads HELLO and SUBSCRIBE; null when the connection was refused with an ERROR. */
+    private Subscription handshake(SocketChannel channel) throws IOException {
+        channel.socket().setTcpNoDelay(true);
+        channel.socket().setSoTimeout(SUBSCRIBE_TIMEOUT_MILLIS);
         String peer = "source reader " + channel.getRemoteAddress();
-        FrameIO.expectHello(in, Protocol.CHANNEL_DATA, peer);
-        Frame subscribe = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-        if (subscribe.type() != Protocol.SUBSCRIBE) {
-            throw new IOException("Expected SUBSCRIBE from " + peer + ", got " + subscribe.name());
-        }
-        PayloadReader request = subscribe.reader();
-        int wantedBridge = request.getInt();
-        long fromSequence = request.getLong();
-        OutboundItem head = queue.peekFirst();
-        long oldest = head == null ? fromSequence : head.sequence();
-        if (wantedBridge != bridgeId || fromSequence < oldest) {
-            String reason = wantedBridge != bridgeId
-                    ? "this is bridge " + bridgeId + ", not bridge " + wantedBridge
-                    : "bridge " + bridgeId + " cannot replay chunks from sequence " + fromSequence
-                            + ": the oldest it still holds is " + oldest;
-            FrameIO.sendError(out, reason);
-            if (wantedBridge == bridgeId) {
-                onFailure.accept(new DeisaException("Analytics lost chunks of bridge " + bridgeId + ": " + reason));
+        InputStream in = channel.socket().getInputStream();
+        OutputStream out = channel.socket().getOutputStream();
+        try {
+            byte hello = FrameIO.readHello(in, peer);
+            if (hello != Protocol.CHANNEL_DATA) {
+                FrameIO.sendError(out, "this is the data endpoint of bridge " + bridgeId + " (port " + port()
+                        + "), not " + (hello == Protocol.CHANNEL_CONTROL ? "the analytics head" : "a channel "
+                        + hello + " endpoint") + ": check the head address (SystemMetadata.head / DEISA_HEAD)");
+                closeQuietly(channel);
+                return null;
             }
+            Frame subscribe = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+            if (subscribe.type() != Protocol.SUBSCRIBE) {
+                throw new IOException("Expected SUBSCRIBE from " + peer + ", got " + subscribe.name());
+            }
+            PayloadReader request = subscribe.reader();
+            int wantedBridge = request.getInt();
+            long fromSequence = request.getLong();
+            if (wantedBridge != bridgeId) {
+                FrameIO.sendError(out, "this is bridge " + bridgeId + ", not bridge " + wantedBridge);
+                closeQuietly(channel);
+                return null;
+            }
+            channel.socket().setSoTimeout(0);
+            return new Subscription(channel, in, out, fromSequence, peer);
+        } catch (SocketTimeoutException e) {
+            throw new IOException(peer + " sent no SUBSCRIBE within " + SUBSCRIBE_TIMEOUT_MILLIS + " ms", e);
+        }
+    }
+
+    private void send() {
+        while (!closed) {
+            Subscription subscription;
+            try {
+                subscription = awaitSubscription();
+            } catch (InterruptedException e) {
+                return;
+            }
+            current = subscription.channel();
+            if (pending.get() != null) {
+                closeQuietly(subscription.channel());
+                continue;
+            }
+            try {
+                if (stream(subscription)) {
+                    return;
+                }
+            } catch (IOException e) {
+                if (!closed && pending.get() == null) {
+                    LOG.warn("Bridge {}: data connection to {} lost: {}", bridgeId, subscription.peer(), e.toString());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                closeQuietly(subscription.channel());
+            }
+        }
+    }
+
+    private Subscription awaitSubscription() throws InterruptedException {
+        while (true) {
+            Subscription next = pending.getAndSet(null);
+            if (next != null) {
+                return next;
+            }
+            if (closed) {
+                throw new InterruptedException();
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    /**
+     * Serves one subscription until the stream completed (true) or a newer subscription replaced it
+     * (false).
+     */
+    private boolean stream(Subscription subscription) throws IOException, InterruptedException {
+        OutboundItem head = queue.peekFirst();
+        long oldest = head == null ? subscription.fromSequence() : head.sequence();
+        if (subscription.fromSequence() < oldest) {
+            String reason = "bridge " + bridgeId + " cannot replay chunks from sequence " + subscription.fromSequence()
+                    + ": the oldest it still holds is " + oldest;
+            FrameIO.sendError(subscription.out(), reason);
+            onFailure.accept(new DeisaException("Analytics lost chunks of bridge " + bridgeId + ": " + reason));
             return false;
         }
-        FrameIO.write(out, Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_DATA));
-        DataFrameWriter writer = new DataFrameWriter(channel);
+        FrameIO.write(subscription.out(), Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_DATA));
+        DataFrameWriter writer = new DataFrameWriter(subscription.channel());
         for (int i = 0; i < schemaMessages.length; i++) {
             writer.writeSchema(i, schemaMessages[i]);
         }
-        while (true) {
-            OutboundItem item = queue.takeFirst();
+        LOG.info("Bridge {}: streaming to {} from sequence {}", bridgeId, subscription.peer(), oldest);
+        while (pending.get() == null) {
+            OutboundItem item = queue.pollFirst(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            if (item == null) {
+                continue;
+            }
             try {
-                if (item instanceof OutboundItem.Chunk chunk) {
-                    writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(),
-                            batchMessages[chunk.arrayId()], chunk.data());
-                    pool.release(chunk.data());
-                } else {
-                    OutboundItem.End end = (OutboundItem.End) item;
-                    writer.writeEnd(end.sequence(), end.lastTimestep());
-                    Frame ack = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-                    if (ack.type() != Protocol.END_ACK) {
-                        throw new IOException("Expected END_ACK from " + peer + ", got " + ack.name());
-                    }
-                    endAcknowledged.countDown();
+                if (write(writer, item, subscription)) {
                     return true;
                 }
             } catch (IOException e) {
@@ -173,9 +286,47 @@ public final class DataEndpoint implements AutoCloseable {
                 throw e;
             }
         }
+        return false;
     }
 
-    /** Stops the sender and releases the port; queued chunks are dropped. */
+    /** Writes one item; true when it was the END and the reader acknowledged it. */
+    private boolean write(DataFrameWriter writer, OutboundItem item, Subscription subscription) throws IOException {
+        if (item instanceof OutboundItem.Chunk chunk) {
+            writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(),
+                    batchMessages[chunk.arrayId()], chunk.data());
+            pool.release(chunk.data());
+            synchronized (released) {
+                releasedSequence = chunk.sequence();
+                released.notifyAll();
+            }
+            return false;
+        }
+        if (item instanceof OutboundItem.BeginTimestep begin) {
+            writer.writeBeginTimestep(begin.timestep());
+            return false;
+        }
+        OutboundItem.End end = (OutboundItem.End) item;
+        writer.writeEnd(end.sequence(), end.lastTimestep());
+        Frame ack = FrameIO.read(subscription.in(), Protocol.MAX_CONTROL_FRAME);
+        if (ack.type() != Protocol.END_ACK) {
+            throw new IOException("Expected END_ACK from " + subscription.peer() + ", got " + ack.name());
+        }
+        endAcknowledged.countDown();
+        return true;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing a data connection", e);
+        }
+    }
+
+    /** Stops both threads and releases the port; queued chunks are dropped. */
     @Override
     public void close() {
         closed = true;
@@ -184,6 +335,15 @@ public final class DataEndpoint implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("Bridge {}: closing data endpoint", bridgeId, e);
         }
+        closeQuietly(current);
+        Subscription waiting = pending.getAndSet(null);
+        if (waiting != null) {
+            closeQuietly(waiting.channel());
+        }
         sender.interrupt();
+        acceptor.interrupt();
+        synchronized (released) {
+            released.notifyAll();
+        }
     }
 }

@@ -6,9 +6,11 @@ import io.deisa.bridge.DeisaTimeoutException;
 import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
+import io.deisa.wire.PayloadReader;
 import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
 import io.deisa.wire.Registration;
+import io.deisa.wire.SelfConnection;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +73,7 @@ public final class HeadClient implements AutoCloseable {
             try {
                 long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
                 socket.connect(new InetSocketAddress(host, port), (int) Math.min(leftMillis, 5_000));
+                SelfConnection.check(socket, "the analytics head");
                 socket.setTcpNoDelay(true);
                 HeadClient client = new HeadClient(bridgeId, head, socket);
                 FrameIO.sendHello(client.out, Protocol.CHANNEL_CONTROL);
@@ -98,13 +101,42 @@ public final class HeadClient implements AutoCloseable {
     }
 
     /**
+     * What the head answers once every bridge of the world registered.
+     *
+     * @param maxSimulationAhead how many timesteps the simulation may run ahead of the analytics
+     * @param runId the head's name for the run, named in its failures
+     */
+    public record Registered(int maxSimulationAhead, String runId) {}
+
+    /**
+     * The head refused the registration without failing any run (see {@code docs/PROTOCOL.md},
+     * REFUSED): {@link #retry()} when the head's run has ended or failed, so that a next analytics
+     * job may take over the address; not when the head runs another simulation's complete world.
+     */
+    public static final class RefusedException extends DeisaException {
+        private static final long serialVersionUID = 1L;
+        private final boolean retry;
+
+        RefusedException(String message, boolean retry) {
+            super(message);
+            this.retry = retry;
+        }
+
+        /** Whether trying again later may succeed. */
+        public boolean retry() {
+            return retry;
+        }
+    }
+
+    /**
      * Registers the bridge and waits until every bridge of the world has registered.
      *
-     * @return how many timesteps the simulation may run ahead of the analytics
+     * @return the head's answer
      * @throws ContractError when the head rejects the metadata
+     * @throws RefusedException when the head refuses a registration that does not belong to its run
      * @throws DeisaTimeoutException when the world is not complete within {@code timeout}
      */
-    public int register(Registration registration, Duration timeout) {
+    public Registered register(Registration registration, Duration timeout) {
         try {
             write(Protocol.REGISTER, registration.encode());
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -119,9 +151,15 @@ public final class HeadClient implements AutoCloseable {
                 switch (frame.type()) {
                     case Protocol.REGISTERED:
                         socket.setSoTimeout(0);
-                        return frame.reader().getInt();
+                        PayloadReader registered = frame.reader();
+                        return new Registered(registered.getInt(), registered.getString());
                     case Protocol.REJECTED:
                         throw new ContractError(FrameIO.errorReason(frame));
+                    case Protocol.REFUSED:
+                        PayloadReader refused = frame.reader();
+                        boolean retry = refused.getByte() != 0;
+                        throw new RefusedException("The analytics head at " + head + " refused bridge " + bridgeId
+                                + ": " + refused.getRemainingText(), retry);
                     case Protocol.JOB_FAILED:
                     case Protocol.ERROR:
                         throw new DeisaException(

@@ -10,6 +10,12 @@ public sealed interface OutboundItem {
     /** One chunk held in a pooled buffer. */
     record Chunk(int arrayId, long sequence, long timestep, ByteBuffer data) implements OutboundItem {}
 
+    /**
+     * The bridge starts a timestep; {@code sequence} is that of the chunk that follows, so the
+     * marker is replayed with it.
+     */
+    record BeginTimestep(long sequence, long timestep) implements OutboundItem {}
+
     /** The end of the stream. */
     record End(long sequence, long lastTimestep) implements OutboundItem {}
 }

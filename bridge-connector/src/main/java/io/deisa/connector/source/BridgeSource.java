@@ -86,7 +86,8 @@ public final class BridgeSource
                 context,
                 listener -> new HeadServer(head.host(), head.port(), requestedArrays,
                         configuration.get(BridgeSourceOptions.MAX_SIMULATION_AHEAD),
-                        configuration.get(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE), listener),
+                        configuration.get(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE),
+                        configuration.get(BridgeSourceOptions.REGISTRATION_TIMEOUT), listener),
                 checkpoint);
     }
 

@@ -29,6 +29,15 @@ public final class BridgeSourceOptions {
             .defaultValue(1024)
             .withDescription("How many feedback values each key retains; the oldest are evicted.");
 
+    /** How long the head waits for every bridge of the world to register. */
+    public static final ConfigOption<Duration> REGISTRATION_TIMEOUT =
+            ConfigOptions.key(io.deisa.connector.source.head.HeadServer.REGISTRATION_TIMEOUT_KEY)
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription("How long after the job starts every bridge of the simulation may take to "
+                            + "register at the head; then the run fails, naming the bridges that did register. "
+                            + "Covers a simulation queued after its analytics on a batch system.");
+
     /** How long a reader tries to connect to a bridge. */
     public static final ConfigOption<Duration> READER_CONNECT_TIMEOUT =
             ConfigOptions.key("deisa.source.connect-timeout")

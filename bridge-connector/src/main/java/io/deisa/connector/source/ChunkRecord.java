@@ -66,6 +66,23 @@ public class ChunkRecord {
         this.bridgeArrays = bridgeArrays;
     }
 
+    /**
+     * A marker, used only between a split reader and its emitter (it never leaves the source): the
+     * bridge started {@code timestep}.
+     */
+    public static ChunkRecord timestepStart(int bridgeId, long timestep) {
+        ChunkRecord marker = new ChunkRecord();
+        marker.bridgeId = bridgeId;
+        marker.timestep = timestep;
+        marker.sequence = -1;
+        return marker;
+    }
+
+    /** Whether this is a {@link #timestepStart} marker rather than a chunk. */
+    public boolean isTimestepStart() {
+        return data == null;
+    }
+
     @Override
     public String toString() {
         return "ChunkRecord{array="

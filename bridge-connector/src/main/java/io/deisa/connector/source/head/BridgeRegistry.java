@@ -16,15 +16,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Collects bridge registrations and checks that they describe one consistent world: one world
+ * Collects bridge registrations and checks that they describe one consistent world: one
+ * simulation (every bridge announces the simulation id that its bridge 0 chose), one world
  * size, unique ids in {@code [0, worldSize)}, one grid, chunk shape and dtype per array, every chunk
  * position claimed exactly once, and every array the analytics request declared by some bridge.
- * Not thread-safe.
+ * Violations name the bridges and the addresses they registered from. Not thread-safe.
  */
 @Internal
 public final class BridgeRegistry {
     private final Set<String> requestedArrays;
     private final Map<Integer, Registration> bridges = new TreeMap<>();
+    /** Per bridge id: the address it registered from, for messages. */
+    private final Map<Integer, String> addresses = new HashMap<>();
+    private String simulationId;
     /** Per array: the first declaration and the bridge that made it. */
     private final Map<String, ArrayDeclaration> firstDeclaration = new TreeMap<>();
     private final Map<String, Integer> firstDeclarer = new HashMap<>();
@@ -40,24 +44,33 @@ public final class BridgeRegistry {
     /**
      * Adds one registration after checking it against the earlier ones.
      *
+     * @param from the address the registration came from, named in violations
      * @return true when this registration completed the world
-     * @throws ContractViolation naming the bridges and the conflicting values
+     * @throws ContractViolation naming the bridges, their addresses and the conflicting values
      */
-    public boolean register(Registration r) throws ContractViolation {
+    public boolean register(Registration r, String from) throws ContractViolation {
         int id = r.bridgeId();
+        if (simulationId == null) {
+            simulationId = r.simulationId();
+        } else if (!simulationId.equals(r.simulationId())) {
+            throw new ContractViolation("Bridge " + id + " (from " + from + ") belongs to simulation "
+                    + r.simulationId() + " but bridge(s) " + describe(bridges.keySet()) + " of simulation "
+                    + simulationId + " registered first: two simulations use one analytics head");
+        }
         if (worldSize < 0) {
             worldSize = r.worldSize();
         } else if (r.worldSize() != worldSize) {
-            throw new ContractViolation("Bridge " + id + " expects world size " + r.worldSize()
+            throw new ContractViolation("Bridge " + id + " (from " + from + ") expects world size " + r.worldSize()
                     + " but earlier bridges expect " + worldSize);
         }
         if (id < 0 || id >= worldSize) {
-            throw new ContractViolation("Bridge id " + id + " is outside [0, " + worldSize + ")");
+            throw new ContractViolation("Bridge id " + id + " (from " + from + ") is outside [0, " + worldSize + ")");
         }
         if (bridges.containsKey(id)) {
-            throw new ContractViolation("Bridge id " + id + " registered twice");
+            throw new ContractViolation("Bridge id " + id + " registered twice: from " + addresses.get(id)
+                    + " and from " + from);
         }
-        checkArrays(r);
+        checkArrays(r, from);
         for (ArrayDeclaration array : r.arrays()) {
             firstDeclaration.putIfAbsent(array.name(), array);
             firstDeclarer.putIfAbsent(array.name(), id);
@@ -65,14 +78,29 @@ public final class BridgeRegistry {
                     .put(array.metadata().linearChunkIndex(), id);
         }
         bridges.put(id, r);
+        addresses.put(id, from);
         return isComplete();
     }
 
-    private void checkArrays(Registration r) throws ContractViolation {
+    /** Bridge ids with their addresses, e.g. {@code [0 (from /10.0.0.1:4711)]}. */
+    private String describe(Iterable<Integer> ids) {
+        List<String> described = new ArrayList<>();
+        for (int id : ids) {
+            described.add(describeOne(id));
+        }
+        return described.toString();
+    }
+
+    private String describeOne(int id) {
+        return id + " (from " + addresses.get(id) + ")";
+    }
+
+    private void checkArrays(Registration r, String from) throws ContractViolation {
         Set<String> names = new TreeSet<>();
         for (ArrayDeclaration array : r.arrays()) {
             if (!names.add(array.name())) {
-                throw new ContractViolation("Bridge " + r.bridgeId() + " declares array '" + array.name() + "' twice");
+                throw new ContractViolation("Bridge " + r.bridgeId() + " (from " + from + ") declares array '"
+                        + array.name() + "' twice");
             }
         }
         for (ArrayDeclaration array : r.arrays()) {
@@ -93,13 +121,14 @@ public final class BridgeRegistry {
                         + Arrays.toString(b.chunkShape());
             }
             if (conflict != null) {
-                throw new ContractViolation("Bridge " + r.bridgeId() + " declares array '" + array.name()
-                        + "' differently from bridge " + firstDeclarer.get(array.name()) + ": " + conflict);
+                throw new ContractViolation("Bridge " + r.bridgeId() + " (from " + from + ") declares array '"
+                        + array.name() + "' differently from bridge "
+                        + describeOne(firstDeclarer.get(array.name())) + ": " + conflict);
             }
             Integer owner = claims.get(array.name()).get(a.linearChunkIndex());
             if (owner != null) {
-                throw new ContractViolation("Bridges " + owner + " and " + r.bridgeId()
-                        + " both claim chunk position " + Arrays.toString(a.chunkPosition()) + " of array '"
+                throw new ContractViolation("Bridges " + owner + " (from " + addresses.get(owner) + ") and "
+                        + r.bridgeId() + " (from " + from + ") both claim chunk position " + Arrays.toString(a.chunkPosition()) + " of array '"
                         + array.name() + "'");
             }
         }
@@ -143,6 +172,16 @@ public final class BridgeRegistry {
     /** The registrations, by bridge id. */
     public List<Registration> registrations() {
         return List.copyOf(bridges.values());
+    }
+
+    /** The simulation the registered bridges belong to, or null before the first registration. */
+    public String simulationId() {
+        return simulationId;
+    }
+
+    /** The ids of the bridges registered so far, with their addresses, for messages. */
+    public String registeredBridges() {
+        return describe(bridges.keySet());
     }
 
     /** The expected number of bridges, or -1 before the first registration. */

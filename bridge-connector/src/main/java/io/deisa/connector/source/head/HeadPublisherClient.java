@@ -6,6 +6,7 @@ import io.deisa.wire.FrameIO;
 import io.deisa.wire.PayloadReader;
 import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
+import io.deisa.wire.SelfConnection;
 
 import org.apache.flink.annotation.Internal;
 
@@ -16,12 +17,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The job's side of the publish channel: sends feedback values and analytics progress to the
- * head, which relays them to the bridges, and receives the head's run statistics (newest bridge
- * timestep, time bridges were blocked) for the job's metrics. Sending is not thread-safe (one
+ * The job's side of the publish channel: sends feedback values, analytics progress and the job's
+ * failure to the head, which relays them to the bridges, and receives the head's run statistics
+ * (newest bridge timestep, time bridges were blocked, registrations refused) for the job's metrics
+ * and its confirmation that the run ended. Sending is not thread-safe (one
  * operator thread uses it).
  */
 @Internal
@@ -31,9 +36,13 @@ public final class HeadPublisherClient implements AutoCloseable {
     private long sentProgress = Long.MIN_VALUE;
     private volatile long simulationTimestep = Long.MIN_VALUE;
     private volatile long bridgesBlockedMillis;
+    private volatile long registrationsRefused;
+    private final CountDownLatch runEnded = new CountDownLatch(1);
+    private final String head;
 
-    private HeadPublisherClient(Socket socket) throws IOException {
+    private HeadPublisherClient(Socket socket, String head) throws IOException {
         this.socket = socket;
+        this.head = head;
         this.out = new BufferedOutputStream(socket.getOutputStream());
     }
 
@@ -48,8 +57,9 @@ public final class HeadPublisherClient implements AutoCloseable {
             Socket socket = new Socket();
             try {
                 socket.connect(new InetSocketAddress(host, port), (int) Math.max(1, Math.min(timeout.toMillis(), 5_000)));
+                SelfConnection.check(socket, "the analytics head");
                 socket.setTcpNoDelay(true);
-                HeadPublisherClient client = new HeadPublisherClient(socket);
+                HeadPublisherClient client = new HeadPublisherClient(socket, host + ":" + port);
                 FrameIO.sendHello(client.out, Protocol.CHANNEL_PUBLISH);
                 InputStream in = new BufferedInputStream(socket.getInputStream());
                 FrameIO.expectHello(in, Protocol.CHANNEL_PUBLISH, "analytics head at " + host + ":" + port);
@@ -81,6 +91,9 @@ public final class HeadPublisherClient implements AutoCloseable {
                         PayloadReader payload = frame.reader();
                         simulationTimestep = payload.getLong();
                         bridgesBlockedMillis = payload.getLong();
+                        registrationsRefused = payload.getLong();
+                    } else if (frame.type() == Protocol.RUN_ENDED) {
+                        runEnded.countDown();
                     }
                 }
             } catch (IOException endOfConnection) {
@@ -93,7 +106,32 @@ public final class HeadPublisherClient implements AutoCloseable {
 
     /** The run as the head last described it, with {@code analyticsTimestep} from the job. */
     public RunProgress runProgress(long analyticsTimestep) {
-        return new RunProgress(analyticsTimestep, simulationTimestep, bridgesBlockedMillis);
+        return new RunProgress(analyticsTimestep, simulationTimestep, bridgesBlockedMillis, registrationsRefused);
+    }
+
+    /**
+     * Tells the head why the job fails, so that the bridges receive the cause at once. Best effort:
+     * the head may already be gone.
+     */
+    public void reportFailure(String reason) {
+        try {
+            FrameIO.write(out, Protocol.FAILURE, reason.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // The job fails anyway; the head learns of it when the job stops.
+        }
+    }
+
+    /**
+     * After the last PROGRESS ({@link Long#MAX_VALUE}): waits until the head confirmed that it
+     * stopped listening, so that the job ends only once the head's address is free.
+     *
+     * @throws IOException naming the head and the timeout when no confirmation comes in time
+     */
+    public void awaitRunEnded(Duration timeout) throws IOException, InterruptedException {
+        if (!runEnded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("The analytics head at " + head + " did not confirm the end of the run within "
+                    + timeout + " (deisa.source.connect-timeout)");
+        }
     }
 
     /** Sends one feedback value. */

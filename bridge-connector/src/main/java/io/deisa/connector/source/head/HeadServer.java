@@ -23,9 +23,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,17 +40,44 @@ import java.util.concurrent.TimeUnit;
  * control connections: a bridge that reports an abnormal exit, or whose connection
  * drops before it closed the run, fails the run with a message naming it. Control frames are
  * described in {@code docs/PROTOCOL.md}.
+ *
+ * <p><b>Run identity and life cycle.</b> Each head names its run with a random {@link #runId()},
+ * told to every bridge in REGISTERED and named in every failure it reports; the bridges of a run
+ * all announce one simulation id (chosen by their bridge 0). The run goes through:
+ *
+ * <ul>
+ *   <li><i>registering</i>: registrations are checked against each other; any inconsistency
+ *       (another simulation, a duplicate or out-of-range id, conflicting metadata) fails the run,
+ *       naming both bridges and their addresses. Bounded by {@code registrationTimeout}: a world
+ *       that is not complete by then fails the run, naming the bridges that did register.
+ *   <li><i>running</i>: the world is complete; a further registration is an intruder: it is
+ *       refused (REFUSED without retry), logged and counted ({@code registrationsRefused}), and the
+ *       run goes on.
+ *   <li><i>ended</i> (the analytics finished: FINAL sent) or <i>failed</i>: the head refuses
+ *       registrations with "run ended"/"run failed" and a retry flag, so that the bridges of a next
+ *       simulation wait for their own analytics job. On the end of the run the head stops
+ *       listening at once and then tells the publisher (RUN_ENDED), so the job, and {@code
+ *       Deisa.executeCallbacks()}, finish only once the address is free.
+ * </ul>
+ *
+ * <p>The first failure of a run is its cause: it is sent at once to every bridge that has not
+ * closed the run (JOB_FAILED), and again when the head is closed. The job reports failures it
+ * knows of (a callback's error) through the publisher's FAILURE frame.
  */
 @Internal
 public final class HeadServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadServer.class);
     /** How often statistics that did not advance the newest timestep reach the publisher. */
     private static final long RUN_STATS_FLUSH_MILLIS = 100;
+    /** The configuration key that sets {@code registrationTimeout}, named in its failure. */
+    public static final String REGISTRATION_TIMEOUT_KEY = "deisa.head.registration-timeout";
 
     private final String host;
     private final int port;
     private final HeadListener listener;
     private final BridgeRegistry registry;
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final Duration registrationTimeout;
     private final int maxSimulationAhead;
     private final FeedbackTable feedback;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
@@ -63,7 +92,13 @@ public final class HeadServer implements AutoCloseable {
     private final Set<OutputStream> publishers = ConcurrentHashMap.newKeySet();
     private ServerSocket server;
     private volatile boolean closing;
-    private volatile boolean failed;
+    /** The run's life cycle; changes under {@code registry}'s lock. */
+    private volatile RunState state = RunState.REGISTERING;
+    /** The first failure of the run, or null. */
+    private volatile String failure;
+
+    /** Where the run is; see the class comment. */
+    private enum RunState { REGISTERING, RUNNING, ENDED, FAILED }
 
     /**
      * A head for a job whose callbacks request {@code requestedArrays}, listening on {@code
@@ -71,12 +106,14 @@ public final class HeadServer implements AutoCloseable {
      *
      * @param maxSimulationAhead told to bridges: how many timesteps they may run ahead
      * @param feedbackQueueSize feedback entries retained per key
+     * @param registrationTimeout how long after {@link #start()} the world may take to register
      */
     public HeadServer(
             String host, int port, Set<String> requestedArrays, int maxSimulationAhead, int feedbackQueueSize,
-            HeadListener listener) {
+            Duration registrationTimeout, HeadListener listener) {
         this.host = host;
         this.port = port;
+        this.registrationTimeout = registrationTimeout;
         this.listener = listener;
         this.registry = new BridgeRegistry(requestedArrays);
         this.maxSimulationAhead = maxSimulationAhead;
@@ -104,7 +141,28 @@ public final class HeadServer implements AutoCloseable {
         acceptor.start();
         statsFlusher.scheduleWithFixedDelay(
                 this::flushRunStats, RUN_STATS_FLUSH_MILLIS, RUN_STATS_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        LOG.info("Analytics head listening on {}:{}", host, socket.getLocalPort());
+        statsFlusher.schedule(this::checkRegistered, registrationTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("Analytics head of run {} listening on {}:{}", runId, host, socket.getLocalPort());
+    }
+
+    /** This run's identity, told to the bridges and named in the run's failures. */
+    public String runId() {
+        return runId;
+    }
+
+    /** Fails the run when the world is still incomplete once {@code registrationTimeout} passed. */
+    private void checkRegistered() {
+        String registered;
+        synchronized (registry) {
+            if (state != RunState.REGISTERING) {
+                return;
+            }
+            registered = registry.worldSize() < 0 ? "no bridge registered"
+                    : "only bridge(s) " + registry.registeredBridges() + " of world size " + registry.worldSize()
+                            + " registered";
+        }
+        runFailed("Not every bridge registered at the analytics head " + host + ":" + port + " within "
+                + registrationTimeout + " (" + REGISTRATION_TIMEOUT_KEY + "): " + registered);
     }
 
     private void acceptLoop() {
@@ -164,7 +222,7 @@ public final class HeadServer implements AutoCloseable {
             if (channel == Protocol.CHANNEL_PUBLISH) {
                 publishers.add(out);
                 try {
-                    servePublisher(in, peer);
+                    servePublisher(in, out, peer);
                 } finally {
                     publishers.remove(out);
                 }
@@ -181,7 +239,7 @@ public final class HeadServer implements AutoCloseable {
     }
 
     /** The job's feedback publisher: feedback values and analytics progress. */
-    private void servePublisher(InputStream in, String peer) throws IOException {
+    private void servePublisher(InputStream in, OutputStream out, String peer) throws IOException {
         LOG.info("Feedback publisher connected from {}", peer);
         while (true) {
             Frame frame;
@@ -194,25 +252,59 @@ public final class HeadServer implements AutoCloseable {
             if (frame.type() == Protocol.FEEDBACK) {
                 feedback.put(new FeedbackTable.Entry(payload.getString(), payload.getLong(), payload.getBytes()));
             } else if (frame.type() == Protocol.PROGRESS) {
-                onProgress(payload.getLong());
+                if (onProgress(payload.getLong())) {
+                    endRun(out);
+                }
+            } else if (frame.type() == Protocol.FAILURE) {
+                // The job fails with the original error already: only the bridges need to hear of it.
+                recordFailure(FrameIO.errorReason(frame));
             } else {
                 throw new ProtocolException("Unexpected " + frame.name() + " frame from the feedback publisher");
             }
         }
     }
 
-    private synchronized void onProgress(long completed) {
+    /** Relays analytics progress; true when it is the end of the run (every callback ran). */
+    private synchronized boolean onProgress(long completed) {
         if (completed <= progress) {
-            return;
+            return false;
         }
         progress = completed;
         if (completed == Long.MAX_VALUE) {
+            synchronized (registry) {
+                if (state != RunState.FAILED) {
+                    state = RunState.ENDED;
+                }
+            }
             byte[] table = FeedbackTable.encode(feedback.all());
-            LOG.info("Analytics finished; sending {} feedback entries to the bridges", feedback.size());
+            LOG.info("Analytics of run {} finished; sending {} feedback entries to the bridges", runId, feedback.size());
             sessions.values().forEach(s -> s.send(Protocol.FINAL, table));
-        } else {
-            byte[] payload = new PayloadWriter().putLong(completed).toByteArray();
-            sessions.values().forEach(s -> s.send(Protocol.PROGRESS, payload));
+            return true;
+        }
+        byte[] payload = new PayloadWriter().putLong(completed).toByteArray();
+        sessions.values().forEach(s -> s.send(Protocol.PROGRESS, payload));
+        return false;
+    }
+
+    /**
+     * The run ended: stops listening, so that no bridge of a later simulation reaches this head, and
+     * then tells the publisher, whose job finishes only after that.
+     */
+    private void endRun(OutputStream publisher) throws IOException {
+        closeServerSocket();
+        LOG.info("Run {} ended; the head no longer listens on {}:{}", runId, host, port);
+        synchronized (publisher) {
+            FrameIO.write(publisher, Protocol.RUN_ENDED);
+        }
+    }
+
+    private void closeServerSocket() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException e) {
+            LOG.debug("closing head socket", e);
         }
     }
 
@@ -225,11 +317,13 @@ public final class HeadServer implements AutoCloseable {
                 throw new ProtocolException("Expected REGISTER from " + peer + ", got " + frame.name());
             }
             Registration registration = Registration.decode(frame);
-            session = new Session(registration.bridgeId(), out);
-            peer = "bridge " + registration.bridgeId() + " (" + socket.getRemoteSocketAddress() + ")";
-            if (!register(registration, session)) {
+            String from = String.valueOf(socket.getRemoteSocketAddress());
+            Session candidate = new Session(registration.bridgeId(), out);
+            peer = "bridge " + registration.bridgeId() + " (" + from + ")";
+            if (!register(registration, candidate, from)) {
                 return;
             }
+            session = candidate;
             while (true) {
                 handleBridgeFrame(session, FrameIO.read(in, Protocol.MAX_CONTROL_FRAME), peer);
                 if (session.aborted) {
@@ -238,8 +332,9 @@ public final class HeadServer implements AutoCloseable {
             }
         } catch (EOFException e) {
             if (session != null && !session.runClosed && !closing) {
-                runFailed("Bridge " + session.bridgeId + " disconnected from the analytics head without "
-                        + "close(timestep): the bridge process died or left abnormally");
+                runFailed("Bridge " + session.bridgeId + " (" + socket.getRemoteSocketAddress()
+                        + ") disconnected from the analytics head without close(timestep): the bridge process "
+                        + "died or left abnormally");
             }
         } catch (IOException e) {
             if (session != null && !session.runClosed && !closing) {
@@ -258,7 +353,7 @@ public final class HeadServer implements AutoCloseable {
                 break;
             case Protocol.ABORT:
                 session.aborted = true;
-                runFailed("Bridge " + session.bridgeId + " left the run abnormally: " + payload.getString());
+                runFailed("B" + peer.substring(1) + " left the run abnormally: " + payload.getString());
                 break;
             case Protocol.GET:
                 String key = payload.getString();
@@ -283,32 +378,72 @@ public final class HeadServer implements AutoCloseable {
         }
     }
 
-    /** Registers a bridge; false when it was rejected. */
-    private boolean register(Registration registration, Session session) {
+    /**
+     * Registers a bridge; false when it was rejected or refused (the caller then closes its
+     * connection).
+     */
+    private boolean register(Registration registration, Session session, String from) {
         List<Registration> world;
         synchronized (registry) {
+            if (state != RunState.REGISTERING) {
+                refuse(registration, session, from);
+                return false;
+            }
             try {
-                if (!registry.register(registration)) {
-                    sessions.put(registration.bridgeId(), session);
+                boolean complete = registry.register(registration, from);
+                sessions.put(registration.bridgeId(), session);
+                if (!complete) {
                     return true;
                 }
-                sessions.put(registration.bridgeId(), session);
                 registry.checkComplete();
             } catch (ContractViolation violation) {
                 // The world can no longer complete: tell every bridge instead of letting them time out.
-                LOG.error("Rejected bridge {}: {}", registration.bridgeId(), violation.getMessage());
+                LOG.error("Run {}: rejected bridge {} from {}: {}", runId, registration.bridgeId(), from,
+                        violation.getMessage());
                 session.send(Protocol.REJECTED, violation.getMessage());
                 sessions.values().forEach(s -> s.send(Protocol.REJECTED, violation.getMessage()));
                 runFailed(violation.getMessage());
                 return false;
             }
+            state = RunState.RUNNING;
             world = registry.registrations();
         }
-        LOG.info("All {} bridges registered", world.size());
-        byte[] registered = new PayloadWriter().putInt(maxSimulationAhead).toByteArray();
+        LOG.info("Run {}: all {} bridges of simulation {} registered", runId, world.size(), registry.simulationId());
+        byte[] registered = new PayloadWriter().putInt(maxSimulationAhead).putString(runId).toByteArray();
         sessions.values().forEach(s -> s.send(Protocol.REGISTERED, registered));
         listener.onWorldRegistered(world);
         return true;
+    }
+
+    /**
+     * Refuses a registration that does not belong to this run, without touching the run: after
+     * the end of the run the bridge may retry (the next analytics job may take over the address);
+     * during the run it is an intruder and gives up. Called holding {@code registry}'s lock.
+     */
+    private void refuse(Registration registration, Session session, String from) {
+        boolean retry = state != RunState.RUNNING;
+        String reason = switch (state) {
+            case RUNNING -> "the analytics head at " + host + ":" + port + " runs run " + runId + " of simulation "
+                    + registry.simulationId() + ", whose " + registry.worldSize()
+                    + " bridges have all registered: bridge " + registration.bridgeId() + " of simulation "
+                    + registration.simulationId() + " (from " + from + ") does not belong to it. Give each "
+                    + "simulation its own analytics head (SystemMetadata.head / DEISA_HEAD)";
+            case ENDED -> "run ended: run " + runId + " of the analytics head at " + host + ":" + port
+                    + " has finished; waiting for a new analytics job on that address";
+            default -> "run failed: run " + runId + " of the analytics head at " + host + ":" + port
+                    + " failed (" + failure + "); waiting for a new analytics job on that address";
+        };
+        LOG.warn("Run {}: refused the registration of bridge {} from {}: {}", runId, registration.bridgeId(), from,
+                reason);
+        synchronized (runStatistics) {
+            runStatistics.refused();
+        }
+        byte[] payload = new PayloadWriter().putByte(retry ? 1 : 0).toByteArray();
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[payload.length + text.length];
+        System.arraycopy(payload, 0, frame, 0, payload.length);
+        System.arraycopy(text, 0, frame, payload.length, text.length);
+        session.send(Protocol.REFUSED, frame);
     }
 
     /**
@@ -320,6 +455,7 @@ public final class HeadServer implements AutoCloseable {
         byte[] payload = new PayloadWriter()
                 .putLong(runStatistics.newestTimestep())
                 .putLong(runStatistics.blockedMillis())
+                .putLong(runStatistics.registrationsRefused())
                 .toByteArray();
         for (OutputStream publisher : publishers) {
             synchronized (publisher) {
@@ -340,35 +476,52 @@ public final class HeadServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Records the run's first failure, tells it at once to every bridge that has not closed the run
+     * and to the listener (which fails the job); later failures are only logged.
+     */
     private void runFailed(String reason) {
-        if (!failed) {
-            failed = true;
-            LOG.error("Run failed: {}", reason);
+        if (recordFailure(reason)) {
             listener.onRunFailed(reason);
         }
     }
 
     /**
-     * Stops the head. Bridges that have not closed the run are told that the analytics job
-     * stopped, so they raise an error instead of waiting.
+     * Records the run's first failure and tells every bridge that has not closed the run.
+     *
+     * @return false when the run had failed already (the later failure is only logged)
+     */
+    private boolean recordFailure(String reason) {
+        synchronized (registry) {
+            if (failure != null) {
+                LOG.warn("Run {}: after its failure, also: {}", runId, reason);
+                return false;
+            }
+            failure = reason;
+            state = RunState.FAILED;
+        }
+        LOG.error("Run {} failed: {}", runId, reason);
+        sessions.values().stream().filter(s -> !s.runClosed)
+                .forEach(s -> s.send(Protocol.JOB_FAILED, "run " + runId + ": " + reason));
+        return true;
+    }
+
+    /**
+     * Stops the head. Bridges that have not closed the run are told the run's first failure, or
+     * that the analytics job stopped, so they raise an error instead of waiting.
      */
     @Override
     public void close() {
         closing = true;
         statsFlusher.shutdownNow();
+        String cause = failure;
         for (Session session : sessions.values()) {
             if (!session.runClosed) {
-                session.send(Protocol.JOB_FAILED, "the analytics job stopped before bridge " + session.bridgeId
-                        + " closed the run");
+                session.send(Protocol.JOB_FAILED, "run " + runId + ": " + (cause != null ? cause
+                        : "the analytics job stopped before bridge " + session.bridgeId + " closed the run"));
             }
         }
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } catch (IOException e) {
-            LOG.debug("closing head socket", e);
-        }
+        closeServerSocket();
         for (Socket socket : sockets) {
             try {
                 socket.close();

@@ -8,9 +8,11 @@ import org.apache.flink.annotation.Internal;
  * @param analyticsTimestep newest timestep up to which every callback has run
  * @param simulationTimestep newest timestep any bridge has sent
  * @param bridgesBlockedMillis total time the bridges spent blocked by back-pressure
+ * @param registrationsRefused registrations the head refused without failing the run (intruders)
  */
 @Internal
-public record RunProgress(long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis) {
+public record RunProgress(
+        long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis, long registrationsRefused) {
     /** How many timesteps the simulation is ahead of the analytics (0 before both started and after the end). */
     public long timestepsAhead() {
         if (simulationTimestep == Long.MIN_VALUE || analyticsTimestep == Long.MIN_VALUE

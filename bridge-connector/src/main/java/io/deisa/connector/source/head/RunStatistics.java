@@ -17,8 +17,10 @@ final class RunStatistics {
     private final Map<Integer, Long> blockedNanosByBridge = new HashMap<>();
     private long newestTimestep = Long.MIN_VALUE;
     private long blockedNanos;
+    private long registrationsRefused;
     private long publishedTimestep = Long.MIN_VALUE;
     private long publishedBlockedMillis;
+    private long publishedRefused;
 
     /**
      * Records a bridge's report: the newest timestep it sent and its cumulative blocked time.
@@ -38,7 +40,8 @@ final class RunStatistics {
 
     /** Whether the totals changed since they were last published; if so they count as published now. */
     boolean flush() {
-        if (newestTimestep == publishedTimestep && blockedMillis() == publishedBlockedMillis) {
+        if (newestTimestep == publishedTimestep && blockedMillis() == publishedBlockedMillis
+                && registrationsRefused == publishedRefused) {
             return false;
         }
         markPublished();
@@ -48,6 +51,17 @@ final class RunStatistics {
     private void markPublished() {
         publishedTimestep = newestTimestep;
         publishedBlockedMillis = blockedMillis();
+        publishedRefused = registrationsRefused;
+    }
+
+    /** Counts a registration the head refused without failing the run (published at the next flush). */
+    void refused() {
+        registrationsRefused++;
+    }
+
+    /** Registrations refused so far. */
+    long registrationsRefused() {
+        return registrationsRefused;
     }
 
     /** The newest timestep any bridge reported, {@link Long#MIN_VALUE} before any report. */

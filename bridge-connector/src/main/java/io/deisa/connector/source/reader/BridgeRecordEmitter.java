@@ -11,7 +11,8 @@ import org.apache.flink.metrics.Counter;
 
 /**
  * Emits chunks with their timestep as event time, and advances the bridge's split watermark to
- * {@code t - 1} when the bridge starts timestep {@code t}: since a bridge's timesteps never
+ * {@code t - 1} when the bridge starts timestep {@code t} (its BEGIN_TIMESTEP marker, sent before
+ * the bridge waits for the analytics, or its first chunk of {@code t}): since a bridge's timesteps never
  * decrease, nothing older can come from it. Since a bridge sends each array at most once per
  * timestep, the watermark moves on to {@code t} as soon as the bridge sent a chunk of every array it
  * declared at {@code t}, without waiting for its next timestep. Flink's minimum over splits is then
@@ -31,11 +32,13 @@ public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, Chu
 
     @Override
     public void emitRecord(ChunkRecord chunk, SourceOutput<ChunkRecord> output, BridgeSplitState split) {
-        if (chunk.sequence < split.nextSequence()) {
-            return;
+        if (chunk.isTimestepStart() || chunk.sequence >= split.nextSequence()) {
+            if (split.beginTimestep(chunk.timestep)) {
+                output.emitWatermark(new Watermark(chunk.timestep - 1));
+            }
         }
-        if (chunk.timestep > split.lastTimestep()) {
-            output.emitWatermark(new Watermark(chunk.timestep - 1));
+        if (chunk.isTimestepStart() || chunk.sequence < split.nextSequence()) {
+            return;
         }
         output.collect(chunk, chunk.timestep);
         split.advance(chunk.sequence, chunk.timestep);

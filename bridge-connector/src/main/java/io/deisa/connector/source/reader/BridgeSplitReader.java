@@ -7,10 +7,12 @@ import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.PayloadWriter;
+import io.deisa.wire.PeerRefusedException;
 import io.deisa.wire.Protocol;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
@@ -92,6 +94,11 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
             out = output;
             frames = new DataFrameReader(input, settings.maxFrameBytes(), peer());
             LOG.info("Reading {} from sequence {}", peer(), split.nextSequence());
+        } catch (PeerRefusedException e) {
+            // The bridge answers a new connection the same way: a restart cannot recover.
+            s.close();
+            throw new SuppressRestartsException(
+                    new IOException("Cannot read chunks from " + peer() + ": " + e.getMessage(), e));
         } catch (IOException e) {
             s.close();
             throw new IOException("Cannot read chunks from " + peer() + ": " + e.getMessage(), e);
@@ -126,6 +133,11 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
                 closeConnection();
                 split = null;
                 break;
+            }
+            if (frame instanceof DataFrame.BeginTimestep begin) {
+                records.add(split.splitId(), ChunkRecord.timestepStart(split.bridgeId(), begin.timestep()));
+                bytes += 1;
+                continue;
             }
             ChunkRecord record = toRecord((DataFrame.Chunk) frame);
             records.add(split.splitId(), record);

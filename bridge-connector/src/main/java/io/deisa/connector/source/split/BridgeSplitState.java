@@ -34,6 +34,20 @@ public final class BridgeSplitState {
         return nextSequence;
     }
 
+    /**
+     * Records that the bridge started {@code timestep}.
+     *
+     * @return whether it is newer than every timestep seen so far (its previous timestep is then over)
+     */
+    public boolean beginTimestep(long timestep) {
+        if (timestep <= lastTimestep) {
+            return false;
+        }
+        lastTimestep = timestep;
+        chunksAtLastTimestep = 0;
+        return true;
+    }
+
     /** Records that the chunk with {@code sequence} at {@code timestep} was emitted. */
     public void advance(long sequence, long timestep) {
         nextSequence = sequence + 1;

@@ -129,7 +129,7 @@ class BridgeSplitEnumeratorTest {
 
     /** The real head on {@code HOST:port}, as the source builds it. */
     private static Function<HeadListener, HeadServer> head(int port, Set<String> requested) {
-        return listener -> new HeadServer(HOST, port, requested, 1, 16, listener);
+        return listener -> new HeadServer(HOST, port, requested, 1, 16, Duration.ofMinutes(5), listener);
     }
 
     private void addReader(int subtask, String location) throws Exception {
@@ -141,7 +141,7 @@ class BridgeSplitEnumeratorTest {
     private static Registration registration(int id, int worldSize, int position) {
         ArrayMetadata md = ArrayMetadata.builder()
                 .dtype(DType.FLOAT64).chunkShape(8).chunksPerDim(worldSize).chunkPosition(position).build();
-        return new Registration(id, worldSize, HOST, 50000 + id, "localhost",
+        return new Registration(id, worldSize, "sim", HOST, 50000 + id, "localhost",
                 List.of(new ArrayDeclaration("temperature", md)));
     }
 
@@ -294,8 +294,8 @@ class BridgeSplitEnumeratorTest {
                         .isInstanceOf(ExecutionException.class)
                         .cause()
                         .isInstanceOf(ContractError.class)
-                        .hasMessageMatching("Bridges [01] and [01] both claim chunk position \\[0\\] of array "
-                                + "'temperature'");
+                        .hasMessageMatching("Bridges [01] \\(from /127.0.0.1:\\d+\\) and [01] \\(from /127.0.0.1:\\d+\\) "
+                                + "both claim chunk position \\[0\\] of array 'temperature'");
             }
             // the head reported the violation: the job fails with the same message
             assertThatThrownBy(context::runNextOneTimeCallable)
@@ -334,7 +334,7 @@ class BridgeSplitEnumeratorTest {
             world.get(2).close();
             assertThatThrownBy(context::runNextOneTimeCallable)
                     .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
-                    .hasMessageContaining("Bridge 2 disconnected")
+                    .hasMessageMatching("Bridge 2 \\(/127.0.0.1:\\d+\\) disconnected from the analytics head.*")
                     .hasMessageContaining("without close(timestep)");
         });
     }
@@ -347,7 +347,7 @@ class BridgeSplitEnumeratorTest {
             world.get(1).sendAbort("solver diverged at step 12");
             assertThatThrownBy(context::runNextOneTimeCallable)
                     .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
-                    .hasMessageContaining("Bridge 1 left the run abnormally: solver diverged at step 12");
+                    .hasMessageMatching("Bridge 1 \\(/127.0.0.1:\\d+\\) left the run abnormally: solver diverged at step 12");
         });
     }
 
@@ -398,7 +398,7 @@ class BridgeSplitEnumeratorTest {
                     Thread.onSpinWait();
                 }
                 assertThat(publisher.runProgress(4))
-                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4));
+                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0));
                 assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
             }
         });
