@@ -4,9 +4,8 @@ import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.SystemMetadata;
+import io.deisa.bridge.internal.Ports;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,12 +50,9 @@ final class SimulationHarness {
     }
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Ports.free();
     }
+
 
     String head() {
         return "127.0.0.1:" + headPort;

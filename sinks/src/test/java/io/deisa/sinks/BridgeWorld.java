@@ -4,11 +4,10 @@ import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.SystemMetadata;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,10 +93,7 @@ final class BridgeWorld {
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Ports.free();
     }
+
 }

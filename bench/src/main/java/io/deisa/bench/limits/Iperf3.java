@@ -1,6 +1,6 @@
 package io.deisa.bench.limits;
 
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.deisa.bench.process;
 
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

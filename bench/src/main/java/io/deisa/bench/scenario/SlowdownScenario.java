@@ -9,7 +9,7 @@ import io.deisa.bench.process.TimingTable;
 import io.deisa.bench.report.Format;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.examples.heat2d.MpirunLauncher;
 
 import me.tongfei.progressbar.ProgressBar;

@@ -1,6 +1,6 @@
 package io.deisa.examples.heat2d;
 
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.job.Deisa;
 
 import me.tongfei.progressbar.ProgressBar;

@@ -1,7 +1,7 @@
 package io.deisa.examples.heat2d;
 
 import io.deisa.bridge.SystemMetadata;
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.SystemMetadata;
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 

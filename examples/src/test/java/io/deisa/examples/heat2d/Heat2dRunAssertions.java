@@ -3,7 +3,7 @@ package io.deisa.examples.heat2d;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.deisa.examples.Ports;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
