@@ -1,5 +1,6 @@
 package io.deisa.bridge;
 
+import io.deisa.bridge.comm.CollectiveMismatchException;
 import io.deisa.bridge.comm.Communicator;
 import io.deisa.bridge.comm.TcpCommunicator;
 import io.deisa.bridge.internal.ChunkBufferPool;
@@ -97,6 +98,10 @@ public final class Bridge implements AutoCloseable {
     private boolean statsReported;
     private volatile boolean runClosed;
     private boolean released;
+    /** Collectives this bridge started, the constructor's included: numbers the checked calls. */
+    private long collectives;
+    /** The failed check of an earlier collective: later collectives fail with it. */
+    private ContractError collectiveFailure;
 
     /** A timestep this bridge started, and the sequence number of its first chunk. */
     private record StartedTimestep(long timestep, long firstSequence) {}
@@ -129,11 +134,13 @@ public final class Bridge implements AutoCloseable {
     /**
      * Creates a bridge: validates the metadata, joins the communicator (the default {@link
      * TcpCommunicator} when {@code comm} is null), connects to the analytics head (retrying until
-     * {@link SystemMetadata#connectTimeout()}), registers its arrays and waits in a barrier. When it
-     * returns, the analytics job runs and every bridge of the world has registered.
+     * {@link SystemMetadata#connectTimeout()}), registers its arrays and waits until every bridge did,
+     * in the first checked collective ({@code new Bridge(...) #1}, see {@link #get(String, long)}).
+     * When it returns, the analytics job runs and every bridge of the world has registered.
      *
      * @throws IllegalArgumentException for invalid local arguments
-     * @throws ContractError when the metadata is inconsistent with other bridges
+     * @throws ContractError when the metadata is inconsistent with other bridges, or another bridge
+     *     made another collective call than this constructor
      * @throws DeisaTimeoutException when the head is not reachable in time
      * @throws io.deisa.bridge.comm.RendezvousException when the default communicator's rendezvous
      *     times out
@@ -203,7 +210,7 @@ public final class Bridge implements AutoCloseable {
         HeadClient.Registered registered = register(declarations, simulationId, deadline);
         maxSimulationAhead = registered.maxSimulationAhead();
         head.startListening(this::fail);
-        comm.barrier();
+        collective("new Bridge(...)");
         LOG.info("Bridge {} of {} joined run {} of simulation {} at {} (data port {}, may run {} timestep(s) ahead)",
                 bridgeId, systemMetadata.worldSize(), registered.runId(), simulationId, systemMetadata.head(),
                 data.port(), maxSimulationAhead);
@@ -494,13 +501,34 @@ public final class Bridge implements AutoCloseable {
      * null when none is retained. Bridge 0 asks the analytics and broadcasts the answer, so every
      * bridge returns the same value. Integral numbers come back as {@link Long}, others as {@link
      * Double}.
+     *
+     * <p><b>Checked collective.</b> Every collective of a bridge ({@code get} in both forms, {@link
+     * #close(long)}, the constructor) first checks, through {@link Communicator#checkSameCall}, that
+     * every bridge makes the same call: operation, name, timestep and the number of the collective
+     * (the constructor is #1), described as {@code get("x", 3) #7}, {@code get("x") #8}, {@code
+     * close(9) #9}. Bridge 0 queries the analytics only after the check passed. When the calls
+     * differ (a bridge skipped or added a call, or called another one), every bridge throws a
+     * {@link ContractError} naming itself, rank 0 and the lowest rank whose call differs, with both
+     * calls, for example {@code Bridge 2: collective calls differ: rank 0 called get("x", 3) #7 but
+     * rank 2 called get("x", 4) #7}; its cause is the {@link CollectiveMismatchException}. Later
+     * collectives of the bridge then fail at once with a {@code ContractError} naming that first
+     * failure, and {@link #close()} tells the analytics that the bridge left abnormally.
+     *
+     * @throws ContractError when the bridge is closed, or the bridges' calls differ
+     * @throws DeisaException when the analytics job failed or the communicator failed
      */
     public Object get(String name, long timestep) {
         List<Feedback> entries = queryCollectively(name, false, timestep);
         return entries.isEmpty() ? null : entries.get(0).value();
     }
 
-    /** Collective: the retained feedback entries of {@code name}, oldest first, or an empty list. */
+    /**
+     * Collective: the retained feedback entries of {@code name}, oldest first, or an empty list.
+     * Checked like {@link #get(String, long)}, as {@code get("name") #n}.
+     *
+     * @throws ContractError when the bridge is closed, or the bridges' calls differ
+     * @throws DeisaException when the analytics job failed or the communicator failed
+     */
     public List<Feedback> get(String name) {
         return queryCollectively(name, true, 0);
     }
@@ -512,6 +540,7 @@ public final class Bridge implements AutoCloseable {
         if (released) {
             throw new ContractError("Bridge " + bridgeId + " cannot get feedback '" + name + "': the bridge is closed");
         }
+        collective(all ? "get(" + quote(name) + ")" : "get(" + quote(name) + ", " + timestep + ")");
         byte[] answer = null;
         if (bridgeId == 0) {
             answer = FeedbackAnswer.ask(() -> {
@@ -523,13 +552,40 @@ public final class Bridge implements AutoCloseable {
     }
 
     /**
-     * Collective: ends the run at {@code timestep}. Starts with a barrier; then every bridge tells the
+     * Starts a collective: numbers it and checks that every bridge makes the same call (see {@link
+     * #get(String, long)}), which also synchronizes the bridges like a barrier.
+     *
+     * @throws ContractError when the calls differ, or an earlier check failed
+     */
+    private void collective(String call) {
+        String numbered = call + " #" + ++collectives;
+        if (collectiveFailure != null) {
+            throw new ContractError("Bridge " + bridgeId + " cannot call " + numbered
+                    + ": an earlier collective failed: " + collectiveFailure.getMessage(), collectiveFailure);
+        }
+        try {
+            comm.checkSameCall(numbered);
+        } catch (CollectiveMismatchException e) {
+            collectiveFailure = new ContractError("Bridge " + bridgeId + ": " + e.getMessage(), e);
+            throw collectiveFailure;
+        }
+    }
+
+    /** A feedback name as a Java string literal, for the description of a call. */
+    private static String quote(String name) {
+        return '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    /**
+     * Collective: ends the run at {@code timestep}. Starts with the check that every bridge makes
+     * this same call, {@code close(timestep) #n} (see {@link #get(String, long)}), which also
+     * synchronizes them like a barrier; then every bridge tells the
      * analytics that it finished (bridge 0's notice ends the simulation), waits until the analytics
      * received all its chunks and finished the pending callbacks, and keeps the final feedback so
      * that {@link #get} still answers until {@link #close()}.
      *
      * @return {@code timestep}
-     * @throws ContractError when the bridge is already closed
+     * @throws ContractError when the bridge is already closed, or the bridges' calls differ
      * @throws DeisaException when the analytics job failed
      */
     public long close(long timestep) {
@@ -538,7 +594,7 @@ public final class Bridge implements AutoCloseable {
                     + ": the bridge is already closed");
         }
         throwIfFailed();
-        comm.barrier();
+        collective("close(" + timestep + ")");
         try {
             head.sendClose(timestep);
             data.finish(nextSequence, timestep, failure::get);

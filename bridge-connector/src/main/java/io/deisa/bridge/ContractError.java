@@ -3,10 +3,10 @@ package io.deisa.bridge;
 /**
  * The simulation broke the contract of the bridge API: a chunk of an undeclared array, of the wrong
  * length or element type, a timestep going backwards, a chunk sent twice, metadata inconsistent
- * with other bridges, or a call on a closed bridge.
+ * with other bridges, bridges making different collective calls, or a call on a closed bridge.
  *
- * <p>The message names the bridge, the array and the timestep involved. The offending call has no
- * effect: nothing is sent.
+ * <p>The message names the bridge, the array and the timestep involved (for differing collective
+ * calls: the ranks and both calls). The offending call has no effect: nothing is sent.
  */
 public class ContractError extends DeisaException {
     private static final long serialVersionUID = 1L;

@@ -2,8 +2,10 @@ package io.deisa.job;
 
 import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
+import io.deisa.bridge.ContractError;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.SystemMetadata;
+import io.deisa.bridge.comm.CollectiveMismatchException;
 import io.deisa.bridge.comm.CommunicatorException;
 import io.deisa.bridge.comm.MpiCommunicator;
 
@@ -15,14 +17,21 @@ import java.util.Map;
 
 /**
  * An MPI simulation for {@link MpiITCase}, started by {@code mpirun -np 4}: each rank checks the
- * {@link MpiCommunicator} collectives, then creates a {@link Bridge} over {@code MPI.COMM_WORLD} on
+ * {@link MpiCommunicator} collectives (barrier, broadcast, checkSameCall), then creates a {@link Bridge} over {@code MPI.COMM_WORLD} on
  * a 2 x 2 grid of 1 x 1 int32 chunks (rank r at (r / 2, r % 2)), sends chunk {@code t * (rank + 1)}
  * of array "array" for t = 0..4, prints {@code rank r: close(5) = 5} and finalizes MPI.
  *
- * <p>Argument: the analytics head's port on 127.0.0.1. On any failure the rank prints the stack
- * trace and aborts the whole MPI job (exit code 1), so that no other rank waits in a collective.
+ * <p>With the second argument {@value #SKIP_GET}, runs the skipped-get scenario of {@link
+ * CollectiveMismatchITCase} instead (see {@link #skipGet}).
+ *
+ * <p>Arguments: the analytics head's port on 127.0.0.1, then optionally the mode. On any
+ * unexpected failure the rank prints the stack trace and aborts the whole MPI job (exit code 1),
+ * so that no other rank waits in a collective.
  */
 public final class MpiBridgeMain {
+    /** Mode argument: the skipped-get scenario with checked collectives. */
+    static final String SKIP_GET = "skip-get";
+
     private MpiBridgeMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -32,6 +41,12 @@ public final class MpiBridgeMain {
         MPI.COMM_WORLD.setErrhandler(MPI.ERRORS_RETURN);
         int rank = MPI.COMM_WORLD.getRank();
         try {
+            if (args.length > 1 && SKIP_GET.equals(args[1])) {
+                skipGet(rank, MPI.COMM_WORLD.getSize(), headPort);
+                System.out.flush();
+                MPI.Finalize();
+                System.exit(0);
+            }
             checkCommunicator(rank, MPI.COMM_WORLD.getSize());
             System.out.println("rank " + rank + ": communicator checks passed");
 
@@ -65,6 +80,38 @@ public final class MpiBridgeMain {
         System.exit(0);
     }
 
+    /**
+     * Every rank shares a 4 x 4 float64 chunk ({@link CollectiveMismatchITCase#chunk}) at t =
+     * 0..9 and calls {@code get("x", t - 2)} after each send, except rank 2 at t = 5. Prints {@code
+     * rank r: t=T get("x", T-2) = v} for every returned value and, for the expected {@link
+     * ContractError}, {@code rank r: t=T ContractError: message}; then the bridge is closed
+     * (AutoCloseable, without close(timestep)) and MPI finalized normally: no MPI_Abort.
+     */
+    private static void skipGet(int rank, int worldSize, int headPort) {
+        SystemMetadata sys = SystemMetadata.builder()
+                .worldSize(worldSize)
+                .head("127.0.0.1:" + headPort)
+                .connectTimeout(Duration.ofSeconds(60))
+                .build();
+        try (MpiCommunicator comm = MpiCommunicator.world();
+                Bridge bridge = new Bridge(rank, Map.of("field", CollectiveMismatchITCase.chunkOf(rank)), sys, comm)) {
+            for (int t = 0; t < 10; t++) {
+                bridge.send("field", CollectiveMismatchITCase.chunk(rank, t), t);
+                if (rank == 2 && t == 5) {
+                    continue;
+                }
+                try {
+                    System.out.println("rank " + rank + ": t=" + t + " get(\"x\", " + (t - 2) + ") = "
+                            + bridge.get("x", t - 2));
+                } catch (ContractError e) {
+                    System.out.println("rank " + rank + ": t=" + t + " ContractError: " + e.getMessage());
+                    return;
+                }
+            }
+            System.out.println("rank " + rank + ": close(9) = " + bridge.close(9));
+        }
+    }
+
     /** The {@link MpiCommunicator} contract on a real MPI world; throws AssertionError on a violation. */
     private static void checkCommunicator(int rank, int worldSize) {
         MpiCommunicator comm = MpiCommunicator.world();
@@ -93,6 +140,20 @@ public final class MpiBridgeMain {
                 check(rank == root, "IllegalArgumentException on a non-root rank: " + e);
             } catch (CommunicatorException e) {
                 check(rank != root && e.getMessage().contains("root " + root), "CommunicatorException: " + e);
+            }
+            comm.barrier();
+
+            // checkSameCall: equal calls pass; differing ones fail on every rank with one message,
+            // and the communicator stays usable.
+            comm.checkSameCall("get(\"x\", 3) #2");
+            int odd = worldSize - 1;
+            String mismatch = "collective calls differ: rank 0 called get(\"x\") #3 but rank " + odd
+                    + " called close(3) #3";
+            try {
+                comm.checkSameCall(rank == odd ? "close(3) #3" : "get(\"x\") #3");
+                throw new AssertionError("differing calls passed the check on rank " + rank);
+            } catch (CollectiveMismatchException e) {
+                check(e.getMessage().equals(mismatch), "mismatch message: " + e.getMessage());
             }
             comm.barrier();
 

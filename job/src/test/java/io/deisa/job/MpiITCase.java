@@ -1,6 +1,7 @@
 package io.deisa.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.deisa.analytics.WindowSpec;
@@ -29,7 +30,7 @@ import java.util.stream.IntStream;
 /**
  * A simulation of four MPI ranks, started by a real {@code mpirun}, whose bridges use {@link
  * MpiCommunicator} over {@code MPI.COMM_WORLD} (see {@link MpiBridgeMain}), against the analytics
- * on a MiniCluster.
+ * on a MiniCluster: a normal run, and a run whose ranks make differing collective calls.
  *
  * <p>Needs Open MPI and the {@code org.open-mpi:mpi} artifact, both installed by {@code bin/setup}.
  * Skipped only where {@code mpirun} is missing outside CI; in CI ({@code CI=true}) it runs and a
@@ -45,25 +46,15 @@ class MpiITCase {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void fourRanksUnderMpirunWithMpiCommunicator(@TempDir Path dir) throws Exception {
-        Path mpirun = onPath("mpirun");
-        Assumptions.assumeTrue(mpirun != null || "true".equalsIgnoreCase(System.getenv("CI")),
-                "mpirun is not installed: run bin/setup");
-        assertThat(mpirun).as("mpirun on PATH (installed by bin/setup)").isNotNull();
-
+        Path mpirun = mpirun();
         int headPort = SimulationHarness.freePort();
         String key = CallbackRecorder.newKey();
         Deisa deisa = new Deisa(DeisaOptions.builder().head("127.0.0.1:" + headPort).parallelism(2).build());
         deisa.registerCallback((w, c) -> CallbackRecorder.record(key,
                 List.of(w.timestep(), w.get("array").get(0).sum())), List.of(WindowSpec.of("array")));
 
-        List<String> command = command(mpirun, headPort);
-        String classpath = System.getProperty("java.class.path");
-        System.out.println("Launching: " + String.join(" ", command).replace(classpath, "<test classpath>"));
         Path output = dir.resolve("mpirun.out");
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
+        Process process = launch(mpirun, headPort, output);
         try {
             CompletableFuture<Void> analytics = CompletableFuture.runAsync(deisa::executeCallbacks, daemonExecutor());
             awaitAnalytics(analytics, process, output);
@@ -85,6 +76,85 @@ class MpiITCase {
         // Rank r sends t * (r + 1): the sum over the 2 x 2 grid is 10 t.
         assertThat(CallbackRecorder.observed(key)).isEqualTo(IntStream.rangeClosed(0, 4)
                 .mapToObj(t -> (Object) List.of((long) t, 10.0 * t)).toList());
+    }
+
+    /**
+     * The skipped-get scenario of {@link CollectiveMismatchITCase} with {@link MpiCommunicator}
+     * (mode {@link MpiBridgeMain#SKIP_GET}): rank 2 skips its get at t = 5, so its get at t = 6
+     * meets the others' get at t = 5. Every rank must report the mismatch naming both calls, no
+     * rank may have received a wrong value, and mpirun must end normally (no MPI_Abort).
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aSkippedGetFailsEveryMpiRankNamingBothCalls(@TempDir Path dir) throws Exception {
+        Path mpirun = mpirun();
+        int headPort = SimulationHarness.freePort();
+        Deisa deisa = new Deisa(DeisaOptions.builder().head("127.0.0.1:" + headPort).parallelism(2)
+                .maxSimulationAhead(1).build());
+        deisa.registerCallback((w, ctx) -> ctx.set("x", w.get("field").get(0).sum(), w.timestep()),
+                List.of(WindowSpec.of("field")));
+
+        Path output = dir.resolve("mpirun.out");
+        Process process = launch(mpirun, headPort, output, MpiBridgeMain.SKIP_GET);
+        String out;
+        int exitCode;
+        CompletableFuture<Void> analytics = CompletableFuture.runAsync(deisa::executeCallbacks, daemonExecutor());
+        try {
+            assertThat(process.waitFor(MPIRUN_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .as("mpirun ended; output:%n%s", read(output)).isTrue();
+            out = read(output);
+            exitCode = process.exitValue();
+            System.out.println("mpirun output:\n" + out);
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+
+        String message = "collective calls differ: rank 0 called get(\"x\", 3) #7 but rank 2 called get(\"x\", 4) #7";
+        for (int rank = 0; rank < RANKS; rank++) {
+            int failedAt = rank == 2 ? 6 : 5;
+            for (int t = 0; t < failedAt; t++) {
+                if (rank == 2 && t == 5) {
+                    continue;
+                }
+                assertThat(out).as("value rank %d got at t = %d", rank, t).contains(
+                        "rank " + rank + ": t=" + t + " get(\"x\", " + (t - 2) + ") = "
+                                + CollectiveMismatchITCase.expectedX(t - 2) + "\n");
+            }
+            assertThat(out).as("rank %d's error", rank)
+                    .contains("rank " + rank + ": t=" + failedAt + " ContractError: Bridge " + rank + ": " + message);
+            // Nothing after the mismatch: neither a (wrong) value nor a close.
+            String prefix = "rank " + rank + ": ";
+            assertThat(out.lines().filter(l -> l.startsWith(prefix)).count())
+                    .as("lines of rank %d", rank).isEqualTo(rank == 2 ? failedAt : failedAt + 1);
+            assertThat(out).doesNotContain("rank " + rank + " failed: ");
+        }
+        assertThat(exitCode).as("mpirun exit code (no MPI_Abort); output:%n%s", out).isZero();
+        // The bridges left without close(timestep): the analytics fail instead of waiting.
+        assertThatThrownBy(() -> analytics.get(MPIRUN_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(DeisaExecutionException.class);
+    }
+
+    private static Path mpirun() {
+        Path mpirun = onPath("mpirun");
+        Assumptions.assumeTrue(mpirun != null || "true".equalsIgnoreCase(System.getenv("CI")),
+                "mpirun is not installed: run bin/setup");
+        assertThat(mpirun).as("mpirun on PATH (installed by bin/setup)").isNotNull();
+        return mpirun;
+    }
+
+    /** Starts {@link MpiBridgeMain} on {@link #RANKS} ranks, output and errors to {@code output}. */
+    private static Process launch(Path mpirun, int headPort, Path output, String... mode)
+            throws IOException, InterruptedException {
+        List<String> command = command(mpirun, headPort);
+        command.addAll(List.of(mode));
+        String classpath = System.getProperty("java.class.path");
+        System.out.println("Launching: " + String.join(" ", command).replace(classpath, "<test classpath>"));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
     }
 
     /**

@@ -17,7 +17,14 @@ enum FrameType {
     /** Rank 0 to peers: every rank entered the barrier. */
     RELEASE(6),
     /** Root to rank 0, then rank 0 to the other peers: the broadcast bytes. */
-    BROADCAST(7);
+    BROADCAST(7),
+    /**
+     * Peer to rank 0: the peer entered {@link TcpCommunicator#checkSameCall}; payload is its call in
+     * UTF-8. Rank 0 answers {@link #RELEASE} when every call equals its own, else {@link #MISMATCH}.
+     */
+    CHECK(8),
+    /** Rank 0 to peers: the calls of a check differ; payload is the UTF-8 message naming them. */
+    MISMATCH(9);
 
     private static final FrameType[] BY_CODE = new FrameType[values().length + 1];
 

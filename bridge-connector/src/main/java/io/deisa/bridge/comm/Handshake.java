@@ -15,8 +15,8 @@ import java.nio.ByteBuffer;
 record Handshake(int magic, int version, int rank, int worldSize) {
     /** {@code "DCOM"} in ASCII: identifies a deisa TCP communicator peer. */
     static final int MAGIC = 0x44434F4D;
-    /** Version of the communicator protocol. */
-    static final int VERSION = 1;
+    /** Version of the communicator protocol: 2 added {@link FrameType#CHECK} and {@link FrameType#MISMATCH}. */
+    static final int VERSION = 2;
     /** Byte size of an encoded handshake. */
     static final int SIZE = 4 * Integer.BYTES;
 

@@ -1,5 +1,7 @@
 package io.deisa.bridge.comm;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 import mpi.Intracomm;
@@ -44,8 +46,12 @@ import mpi.MPIException;
  * MPI.BYTE}. When the root passes {@code null} it broadcasts the length {@code -1}: the root throws
  * {@link IllegalArgumentException} and the other ranks a {@link CommunicatorException}, instead of
  * waiting forever for bytes that never come. Every rank must call the collectives of a
- * communicator in the same order, as with any MPI collective; this class does not detect a
- * mismatch (for example one rank in {@code barrier} while another broadcasts).
+ * communicator in the same order, as with any MPI collective. {@link #checkSameCall(String)} lets
+ * the caller check it (the {@link io.deisa.bridge.Bridge} does before each of its collectives): one
+ * {@code MPI_Allreduce} ({@code MPI.MAX} over {@code MPI.LONG}) of a 64-bit FNV-1a hash of the
+ * call's UTF-8 bytes and of its bitwise complement, which yields the largest and the smallest hash;
+ * only when they differ, an {@code MPI_Allgather} of the calls lets every rank build the same
+ * message.
  *
  * <p><b>Errors.</b> An {@link MPIException} becomes a {@link CommunicatorException} naming the
  * rank, the operation and the MPI error class. MPI reports errors as exceptions only when the
@@ -59,6 +65,12 @@ import mpi.MPIException;
  * other threads.
  */
 public final class MpiCommunicator implements Communicator {
+    /** Bytes per rank in the allGather of a failed check: hash, length, call. */
+    private static final int CALL_SLOT_BYTES = 512;
+    /** Bytes of a call's UTF-8 text in its slot, after the 8-byte hash and the 2-byte length. */
+    private static final int CALL_TEXT_BYTES = CALL_SLOT_BYTES - Long.BYTES - Short.BYTES;
+    private static final byte[] ELLIPSIS = "...".getBytes(StandardCharsets.UTF_8);
+
     private final Intracomm comm;
     private final int rank;
     private final int worldSize;
@@ -162,6 +174,90 @@ public final class MpiCommunicator implements Communicator {
         } catch (MPIException e) {
             throw failure("broadcast from root " + root, e);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code MPI_Allreduce} of two longs with {@code MPI.MAX}: {@code h} and {@code ~h},
+     * where {@code h} is the 64-bit FNV-1a hash of the call's UTF-8 bytes, give {@code max(h)} and
+     * {@code ~min(h)} (the bitwise complement, unlike negation, does not overflow). When every hash
+     * is equal the check returns. Otherwise one {@code MPI_Allgather} of a fixed 512-byte slot per
+     * rank (hash, then the call, truncated to at most 502 UTF-8 bytes ending in {@code "..."})
+     * gives every rank the same data, from which each builds the same message: rank 0's call and
+     * that of the lowest rank whose hash differs. Calls longer than the slot therefore appear
+     * truncated in the message. Two different calls with the same hash (probability about
+     * 2<sup>-64</sup> per pair) would not be detected. The communicator stays usable after a
+     * mismatch: every rank completed both collectives.
+     *
+     * @throws IllegalArgumentException when {@code call} is {@code null}, on this rank before any
+     *     MPI call
+     */
+    @Override
+    public void checkSameCall(String call) {
+        if (call == null) {
+            throw new IllegalArgumentException("rank " + rank + ": checkSameCall needs a call, got null");
+        }
+        ensureOpen("checkSameCall");
+        byte[] bytes = call.getBytes(StandardCharsets.UTF_8);
+        long hash = fnv1a64(bytes);
+        long[] extremes = {hash, ~hash};
+        try {
+            comm.allReduce(extremes, 2, MPI.LONG, MPI.MAX);
+            if (extremes[0] == ~extremes[1]) {
+                return; // the largest hash equals the smallest: every rank made the same call
+            }
+            byte[] slots = new byte[CALL_SLOT_BYTES * worldSize];
+            comm.allGather(slot(hash, bytes), CALL_SLOT_BYTES, MPI.BYTE, slots, CALL_SLOT_BYTES, MPI.BYTE);
+            throw new CollectiveMismatchException(mismatch(slots));
+        } catch (MPIException e) {
+            throw failure("checkSameCall", e);
+        }
+    }
+
+    /** 64-bit FNV-1a. */
+    static long fnv1a64(byte[] bytes) {
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : bytes) {
+            hash ^= b & 0xff;
+            hash *= 0x100000001b3L;
+        }
+        return hash;
+    }
+
+    /** A rank's slot: {@code long hash | unsigned short length | UTF-8 call (truncated) | zero padding}. */
+    static byte[] slot(long hash, byte[] call) {
+        ByteBuffer slot = ByteBuffer.allocate(CALL_SLOT_BYTES).putLong(hash);
+        if (call.length <= CALL_TEXT_BYTES) {
+            slot.putShort((short) call.length).put(call);
+        } else {
+            int cut = CALL_TEXT_BYTES - ELLIPSIS.length;
+            while (cut > 0 && (call[cut] & 0xC0) == 0x80) {
+                cut--; // do not split a UTF-8 sequence
+            }
+            slot.putShort((short) (cut + ELLIPSIS.length)).put(call, 0, cut).put(ELLIPSIS);
+        }
+        return slot.array();
+    }
+
+    /** The message of a failed check from every rank's slot: rank 0 and the lowest rank whose hash differs. */
+    static String mismatch(byte[] slots) {
+        ByteBuffer all = ByteBuffer.wrap(slots);
+        int ranks = slots.length / CALL_SLOT_BYTES;
+        long hash0 = all.getLong(0);
+        for (int r = 1; r < ranks; r++) {
+            if (all.getLong(r * CALL_SLOT_BYTES) != hash0) {
+                return CollectiveMismatchException.message(0, slotText(all, 0), r, slotText(all, r));
+            }
+        }
+        // Unreachable when the allReduce saw different hashes: every rank received the same slots.
+        return "collective calls differ, but every gathered call hash equals rank 0's";
+    }
+
+    private static String slotText(ByteBuffer all, int rank) {
+        int start = rank * CALL_SLOT_BYTES + Long.BYTES;
+        int length = all.getShort(start) & 0xffff;
+        return new String(all.array(), start + Short.BYTES, length, StandardCharsets.UTF_8);
     }
 
     /**

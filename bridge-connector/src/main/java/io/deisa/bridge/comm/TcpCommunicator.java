@@ -3,7 +3,9 @@ package io.deisa.bridge.comm;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ProtocolException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -30,10 +32,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * payload} (big-endian, payload at most 1 GiB), where {@code seq} numbers the collectives of the
  * communicator. In every collective each rank other than 0 reports to rank 0, which checks type,
  * number and root: a rank in {@code barrier} while another is in {@code broadcast}, or in
- * broadcasts of different roots, is detected and reported instead of corrupting the stream. A
- * failure (a peer closing its socket, a mismatch, invalid arguments) breaks the communicator: the
+ * broadcasts of different roots, is detected and reported instead of corrupting the stream. The
+ * frames of the collectives are:
+ * <ul>
+ *   <li>{@link #barrier()}: peers send {@code BARRIER}; rank 0 answers {@code RELEASE};
+ *   <li>{@link #broadcast(byte[], int)}: peers send {@code BROADCAST}, the root with its bytes;
+ *       rank 0 sends {@code BROADCAST} with the root's bytes to every peer but the root;
+ *   <li>{@link #checkSameCall(String)}: peers send {@code CHECK} with their call (UTF-8); rank 0
+ *       compares each with its own call and answers {@code RELEASE} when all are equal, else {@code
+ *       MISMATCH} with the message naming rank 0, the lowest differing rank and both calls;
+ *   <li>{@code ABORT} (either direction, any time): the sender gives up, with its reason.
+ * </ul>
+ * A failure (a peer closing its socket, a mismatch, invalid arguments) breaks the communicator: the
  * failing rank tells the others, which get a {@link CommunicatorException} naming the rank at
- * fault, and every later call fails. No Java serialization is used.
+ * fault, and every later call fails. A failed {@code checkSameCall} breaks it too: every rank gets
+ * the same {@link CollectiveMismatchException}. No Java serialization is used.
  *
  * <p><b>Threads.</b> Collectives of one rank must be called from one thread at a time. {@link
  * #close()} may be called from any thread: it unblocks a waiting collective, which then throws a
@@ -41,6 +54,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class TcpCommunicator implements Communicator {
     private static final byte[] EMPTY = new byte[0];
+    /** Largest call accepted by {@link #checkSameCall(String)}, in UTF-8 bytes: 64 KiB. */
+    static final int MAX_CALL_BYTES = 64 * 1024;
 
     private final int rank;
     private final int worldSize;
@@ -139,6 +154,62 @@ public final class TcpCommunicator implements Communicator {
         return collective(FrameType.BROADCAST, root, root == rank ? data : EMPTY);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One round trip through rank 0: the other ranks send {@code CHECK} with their call; rank 0
+     * waits for every rank, compares each call with its own, and answers {@code RELEASE} when all are
+     * equal. Otherwise it sends every rank {@code MISMATCH} with the message naming rank 0, the
+     * lowest rank whose call differs, and both calls; every rank throws {@link
+     * CollectiveMismatchException} with that message, and the communicator is broken (later calls
+     * fail). A rank in another collective (barrier, broadcast) or in a check of another number is
+     * reported like any mismatched collective, with a {@link CommunicatorException}.
+     *
+     * @throws IllegalArgumentException when {@code call} is {@code null} or longer than 64 KiB in
+     *     UTF-8; this breaks the communicator, so the other ranks get a {@link
+     *     CommunicatorException} instead of waiting
+     */
+    @Override
+    public void checkSameCall(String call) {
+        if (call == null) {
+            throw invalid("checkSameCall needs a call, got null");
+        }
+        byte[] bytes = call.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_CALL_BYTES) {
+            throw invalid("the call passed to checkSameCall has " + bytes.length + " UTF-8 bytes, more than "
+                    + MAX_CALL_BYTES);
+        }
+        long op = begin();
+        try {
+            if (rank == 0) {
+                gatherAndCompare(op, call, bytes);
+            } else {
+                send(0, new Frame(FrameType.CHECK, op, 0, bytes));
+                expect(0, FrameType.RELEASE, op, 0);
+            }
+        } catch (CommunicatorException e) {
+            throw fail(e);
+        }
+    }
+
+    /** Rank 0's side of a check: waits for every rank's call, then releases them or reports the first difference. */
+    private void gatherAndCompare(long op, String call, byte[] bytes) {
+        String mismatch = null;
+        for (int r = 1; r < worldSize; r++) {
+            Frame arrival = expect(r, FrameType.CHECK, op, 0);
+            if (mismatch == null && !Arrays.equals(arrival.payload(), bytes)) {
+                mismatch = CollectiveMismatchException.message(0, call, r, arrival.text());
+            }
+        }
+        if (mismatch != null) {
+            throw new CollectiveMismatchException(mismatch); // fail() sends it to every rank
+        }
+        Frame release = Frame.of(FrameType.RELEASE, op);
+        for (int r = 1; r < worldSize; r++) {
+            send(r, release);
+        }
+    }
+
     /** Closes the sockets; idempotent. A collective waiting in another thread then fails. */
     @Override
     public void close() {
@@ -223,6 +294,10 @@ public final class TcpCommunicator implements Communicator {
         if (frame.type() == FrameType.ABORT) {
             throw new CommunicatorException(me() + ": rank " + peer + " aborted the communicator: " + frame.text());
         }
+        if (frame.type() == FrameType.MISMATCH) {
+            // Rank 0's verdict on a check: the same message on every rank.
+            throw new CollectiveMismatchException(frame.text());
+        }
         if (frame.type() != type || frame.seq() != op || frame.root() != root) {
             throw new CommunicatorException(me() + ": mismatched collectives: expected "
                     + Frame.describe(type, op, root) + " from rank " + peer + " but got " + frame.describe());
@@ -264,13 +339,17 @@ public final class TcpCommunicator implements Communicator {
         return new IllegalArgumentException(message);
     }
 
-    /** Breaks the communicator: tells the reachable peers why, closes, and returns {@code cause}. */
+    /**
+     * Breaks the communicator: tells the reachable peers why, closes, and returns {@code cause}. A
+     * failed check is told by rank 0 only, as {@code MISMATCH}: the other ranks learnt it from rank 0.
+     */
     private CommunicatorException fail(CommunicatorException cause) {
         if (failure == null) {
             failure = cause;
         }
-        if (!closed.get()) {
-            Frame abort = Frame.text(FrameType.ABORT, seq, cause.getMessage());
+        boolean mismatch = cause instanceof CollectiveMismatchException;
+        if (!closed.get() && (rank == 0 || !mismatch)) {
+            Frame abort = Frame.text(mismatch ? FrameType.MISMATCH : FrameType.ABORT, seq, cause.getMessage());
             for (FrameChannel channel : channels) {
                 if (channel != null && !channel.broken()) {
                     try {

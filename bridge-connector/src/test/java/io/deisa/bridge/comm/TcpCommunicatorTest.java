@@ -3,6 +3,7 @@ package io.deisa.bridge.comm;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
@@ -17,9 +18,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TcpCommunicatorTest {
     private static final String HOST = "127.0.0.1";
@@ -258,6 +264,171 @@ class TcpCommunicatorTest {
             assertThat(failure(barrier)).isInstanceOf(CommunicatorException.class).hasMessageContaining("rank 0");
             rank1.join().close();
         });
+    }
+
+    @ParameterizedTest(name = "{0} rank(s)")
+    @ValueSource(ints = {1, 2, 4})
+    void equalCallsPassTheCheckAndTheCommunicatorGoesOn(int worldSize) {
+        List<CompletableFuture<String>> ranks = start(worldSize, LONG, comm -> {
+            comm.checkSameCall("new Bridge(...) #1");
+            comm.checkSameCall("get(\"x\", 3) #2");
+            comm.checkSameCall("get(\"x\") #3");
+            byte[] answer = comm.broadcast(comm.rank() == 0 ? "after".getBytes(UTF_8) : null, 0);
+            comm.checkSameCall("close(9) #4 \u00e9\u6f22"); // non-ASCII is compared as UTF-8
+            comm.barrier();
+            return new String(answer, UTF_8);
+        });
+
+        assertTimeoutPreemptively(GUARD, () -> {
+            for (CompletableFuture<String> rank : ranks) {
+                assertThat(rank.join()).isEqualTo("after");
+            }
+        });
+    }
+
+    /** Calls that differ in one part, and rank 0 as the odd one out. */
+    static Stream<Arguments> differingCalls() {
+        String others = "get(\"x\", 3) #7";
+        return Stream.of(
+                Arguments.of("key", 2, "get(\"y\", 3) #7", others),
+                Arguments.of("timestep", 2, "get(\"x\", 4) #7", others),
+                Arguments.of("operation", 3, "close(3) #7", others),
+                Arguments.of("sequence: a rank skipped a call", 1, "get(\"x\", 3) #6", others),
+                Arguments.of("rank 0 is the odd one out", 0, "get(\"x\") #7", others));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("differingCalls")
+    void differingCallsFailEveryRankWithTheSameMessage(String what, int oddRank, String oddCall, String othersCall) {
+        List<CompletableFuture<Void>> ranks = start(4, LONG, comm -> {
+            comm.checkSameCall("new Bridge(...) #1");
+            String call = comm.rank() == oddRank ? oddCall : othersCall;
+            Throwable mismatch = catchThrowable(() -> comm.checkSameCall(call));
+            // The communicator is broken afterwards: later collectives fail at once, on every rank.
+            assertThatThrownBy(comm::barrier).isInstanceOf(CommunicatorException.class)
+                    .hasMessageContaining("earlier failure").hasMessageContaining("collective calls differ");
+            throw (RuntimeException) mismatch;
+        });
+
+        String expected = oddRank == 0
+                ? "collective calls differ: rank 0 called " + oddCall + " but rank 1 called " + othersCall
+                : "collective calls differ: rank 0 called " + othersCall + " but rank " + oddRank + " called "
+                        + oddCall;
+        assertTimeoutPreemptively(GUARD, () -> {
+            for (CompletableFuture<Void> rank : ranks) {
+                assertThat(failure(rank)).isExactlyInstanceOf(CollectiveMismatchException.class).hasMessage(expected);
+            }
+        });
+    }
+
+    @Test
+    void twoRanksDifferingFromRankZeroNameTheLowest() {
+        List<CompletableFuture<Void>> ranks = start(4, LONG, comm -> {
+            comm.checkSameCall(comm.rank() >= 2 ? "close(5) #3 on rank " + comm.rank() : "get(\"x\") #3");
+            return null;
+        });
+
+        assertTimeoutPreemptively(GUARD, () -> {
+            for (CompletableFuture<Void> rank : ranks) {
+                assertThat(failure(rank)).isInstanceOf(CollectiveMismatchException.class).hasMessage(
+                        "collective calls differ: rank 0 called get(\"x\") #3 but rank 2 called close(5) #3 on rank 2");
+            }
+        });
+    }
+
+    @Test
+    void aCheckAgainstABarrierIsAMismatchedCollective() {
+        List<CompletableFuture<Void>> ranks = start(2, LONG, comm -> {
+            if (comm.rank() == 0) {
+                comm.checkSameCall("close(1) #2");
+            } else {
+                comm.barrier();
+            }
+            return null;
+        });
+
+        assertTimeoutPreemptively(GUARD, () -> {
+            for (CompletableFuture<Void> rank : ranks) {
+                assertThat(failure(rank)).isInstanceOf(CommunicatorException.class)
+                        .hasMessageContaining("mismatched collectives: expected CHECK #1 from rank 1 but got BARRIER #1");
+            }
+        });
+    }
+
+    @Test
+    void aNullCallBreaksTheCommunicatorForEveryRank() {
+        List<CompletableFuture<Void>> ranks = start(3, LONG, comm -> {
+            comm.checkSameCall(comm.rank() == 1 ? null : "get(\"x\") #1");
+            return null;
+        });
+
+        assertTimeoutPreemptively(GUARD, () -> {
+            assertThat(failure(ranks.get(1))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("needs a call");
+            for (int rank : new int[] {0, 2}) {
+                assertThat(failure(ranks.get(rank))).isInstanceOf(CommunicatorException.class)
+                        .hasMessageContaining("rank 1").hasMessageContaining("needs a call");
+            }
+        });
+    }
+
+    @Test
+    void theDefaultCheckPassesEqualCallsAndReportsDifferencesOnEveryRank() {
+        List<CompletableFuture<List<String>>> ranks = start(4, LONG, tcp -> {
+            Communicator comm = new BroadcastOnly(tcp);
+            List<String> seen = new ArrayList<>();
+            comm.checkSameCall("new Bridge(...) #1");
+            for (String[] calls : new String[][] {
+                    {"get(\"x\", 3) #2", "get(\"x\", 3) #2", "get(\"x\", 4) #2", "get(\"x\", 3) #2"},
+                    {"close(9) #3", "get(\"x\") #3", "get(\"x\") #3", "get(\"x\") #3"}}) {
+                try {
+                    comm.checkSameCall(calls[comm.rank()]);
+                    seen.add("passed");
+                } catch (CollectiveMismatchException e) {
+                    seen.add(e.getMessage());
+                }
+            }
+            comm.checkSameCall("close(9) #4"); // the broadcasts completed: the communicator still works
+            seen.add("passed");
+            return seen;
+        });
+
+        assertTimeoutPreemptively(GUARD, () -> {
+            for (CompletableFuture<List<String>> rank : ranks) {
+                assertThat(rank.join()).containsExactly(
+                        "collective calls differ: rank 0 called get(\"x\", 3) #2 but rank 2 called get(\"x\", 4) #2",
+                        "collective calls differ: rank 0 called close(9) #3 but rank 1 called get(\"x\") #3",
+                        "passed");
+            }
+        });
+    }
+
+    /** A communicator that keeps {@link Communicator#checkSameCall}'s default implementation. */
+    private record BroadcastOnly(Communicator delegate) implements Communicator {
+        @Override
+        public int rank() {
+            return delegate.rank();
+        }
+
+        @Override
+        public int worldSize() {
+            return delegate.worldSize();
+        }
+
+        @Override
+        public void barrier() {
+            delegate.barrier();
+        }
+
+        @Override
+        public byte[] broadcast(byte[] data, int root) {
+            return delegate.broadcast(data, root);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
     }
 
     @Test
