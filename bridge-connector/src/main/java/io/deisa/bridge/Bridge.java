@@ -83,7 +83,7 @@ public final class Bridge implements AutoCloseable {
     private final boolean ownsComm;
     private ChunkBufferPool pool;
     private DataEndpoint data;
-    private HeadClient head;
+    private volatile HeadClient head;
     private int maxSimulationAhead;
     private long nextSequence;
     private long lastTimestep = Long.MIN_VALUE;
@@ -203,7 +203,7 @@ public final class Bridge implements AutoCloseable {
         String simulationId = agreeOnSimulationId();
         pool = new ChunkBufferPool(bufferBytes());
         try {
-            data = new DataEndpoint(bridgeId, declarations, pool, this::fail);
+            data = new DataEndpoint(bridgeId, declarations, pool, this::dataLost);
         } catch (IOException e) {
             throw new DeisaException("Bridge " + bridgeId + " could not open its data endpoint: " + e.getMessage(), e);
         }
@@ -484,6 +484,15 @@ public final class Bridge implements AutoCloseable {
         DeisaException error = failure.get();
         if (error != null) {
             throw new DeisaException(error.getMessage(), error);
+        }
+    }
+
+    /** The data endpoint cannot serve the analytics any more: the run cannot go on. */
+    private void dataLost(DeisaException error) {
+        fail(error);
+        HeadClient client = head;
+        if (client != null) {
+            client.bridgeFailed(error);
         }
     }
 

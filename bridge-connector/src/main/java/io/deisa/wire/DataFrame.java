@@ -21,6 +21,13 @@ public sealed interface DataFrame {
     record End(long sequence, long lastTimestep) implements DataFrame {}
 
     /**
+     * The declaration of one of the bridge's arrays.
+     *
+     * @param array the array's declaration
+     */
+    record Schema(ArrayDeclaration array) implements DataFrame {}
+
+    /**
      * The bridge starts a timestep: nothing older than {@code timestep} will come from it.
      *
      * @param timestep the timestep the bridge starts

@@ -33,11 +33,26 @@ public final class DataFrameReader {
     }
 
     /**
-     * Reads the next CHUNK, BEGIN_TIMESTEP or END frame.
+     * Reads the next CHUNK, BEGIN_TIMESTEP or END frame (SCHEMA frames are taken in on the way).
      *
      * @throws java.io.EOFException when the connection ends cleanly between frames
      */
     public DataFrame next() throws IOException {
+        while (true) {
+            DataFrame frame = nextFrameOrSchema();
+            if (!(frame instanceof DataFrame.Schema)) {
+                return frame;
+            }
+        }
+    }
+
+    /**
+     * Reads the next frame, returning SCHEMA frames too, so that a caller can stop after them
+     * instead of blocking until a bridge that has nothing to send yet sends its first chunk.
+     *
+     * @throws java.io.EOFException when the connection ends cleanly between frames
+     */
+    public DataFrame nextFrameOrSchema() throws IOException {
         try {
             return nextFrame();
         } catch (ProtocolException e) {
@@ -49,32 +64,29 @@ public final class DataFrameReader {
     }
 
     private DataFrame nextFrame() throws IOException {
-        while (true) {
-            int length = FrameIO.readLength(in, maxFrameLength);
-            int typeByte = in.read();
-            if (typeByte < 0) {
-                throw new ProtocolException("Connection closed in the middle of a frame of " + length + " bytes");
-            }
-            byte type = (byte) typeByte;
-            switch (type) {
-                case Protocol.SCHEMA:
-                    readSchema(length - 1);
-                    break;
-                case Protocol.CHUNK:
-                    return readChunk(length - 1);
-                case Protocol.END:
-                    return readEnd(length - 1);
-                case Protocol.BEGIN_TIMESTEP:
-                    return readBeginTimestep(length - 1);
-                case Protocol.ERROR:
-                    byte[] reason = new byte[length - 1];
-                    FrameIO.readFully(in, reason, "ERROR frame");
-                    throw new ProtocolException(
-                            peer + " reported an error: " + new String(reason, java.nio.charset.StandardCharsets.UTF_8));
-                default:
-                    throw new ProtocolException(
-                            "Unexpected " + Protocol.frameName(type) + " frame on the data channel of " + peer);
-            }
+        int length = FrameIO.readLength(in, maxFrameLength);
+        int typeByte = in.read();
+        if (typeByte < 0) {
+            throw new ProtocolException("Connection closed in the middle of a frame of " + length + " bytes");
+        }
+        byte type = (byte) typeByte;
+        switch (type) {
+            case Protocol.SCHEMA:
+                return readSchema(length - 1);
+            case Protocol.CHUNK:
+                return readChunk(length - 1);
+            case Protocol.END:
+                return readEnd(length - 1);
+            case Protocol.BEGIN_TIMESTEP:
+                return readBeginTimestep(length - 1);
+            case Protocol.ERROR:
+                byte[] reason = new byte[length - 1];
+                FrameIO.readFully(in, reason, "ERROR frame");
+                throw new ProtocolException(
+                        peer + " reported an error: " + new String(reason, java.nio.charset.StandardCharsets.UTF_8));
+            default:
+                throw new ProtocolException(
+                        "Unexpected " + Protocol.frameName(type) + " frame on the data channel of " + peer);
         }
     }
 
@@ -86,7 +98,7 @@ public final class DataFrameReader {
         return arrays.size();
     }
 
-    private void readSchema(int length) throws IOException {
+    private DataFrame readSchema(int length) throws IOException {
         if (length > ArrowChunkFormat.MAX_METADATA + 16 || length < 2) {
             throw new ProtocolException("SCHEMA frame of " + length + " bytes from " + peer);
         }
@@ -96,6 +108,7 @@ public final class DataFrameReader {
         int arrayId = Short.toUnsignedInt(buffer.getShort());
         ArrayDeclaration declaration = ArrowChunkFormat.parseSchema(buffer.slice(), "SCHEMA frame from " + peer);
         arrays.put(arrayId, declaration);
+        return new DataFrame.Schema(declaration);
     }
 
     private DataFrame readChunk(int length) throws IOException {

@@ -38,6 +38,8 @@ public final class Protocol {
     public static final byte GET = 0x13;
     /** A bridge reports its newest timestep and the time it spent blocked. */
     public static final byte STATS = 0x14;
+    /** A bridge cannot go on (text reason, e.g. a reader asked for chunks it no longer holds); the run fails. */
+    public static final byte BRIDGE_FAILED = 0x15;
     // Control channel: head -> bridge.
     /** Every bridge of the world has registered consistently. */
     public static final byte REGISTERED = 0x18;
@@ -107,6 +109,7 @@ public final class Protocol {
             case JOB_FAILED: return "JOB_FAILED";
             case GET: return "GET";
             case STATS: return "STATS";
+            case BRIDGE_FAILED: return "BRIDGE_FAILED";
             case PROGRESS: return "PROGRESS";
             case FEEDBACK_REPLY: return "FEEDBACK_REPLY";
             case FINAL: return "FINAL";

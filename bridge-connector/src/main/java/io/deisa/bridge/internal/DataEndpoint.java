@@ -66,6 +66,8 @@ public final class DataEndpoint implements AutoCloseable {
     private final Thread sender;
     private volatile boolean closed;
     private final Object released = new Object();
+    /** Sequence of the chunk after the newest queued one: where a reader starts when the queue is empty. */
+    private volatile long nextSequence;
     /** Sequence of the newest chunk whose buffer went back to the pool. */
     private long releasedSequence = -1;
 
@@ -110,6 +112,7 @@ public final class DataEndpoint implements AutoCloseable {
     /** Queues a filled chunk buffer; ownership passes to the endpoint. */
     public void enqueue(OutboundItem.Chunk chunk) {
         queue.addLast(chunk);
+        nextSequence = chunk.sequence() + 1;
     }
 
     /** Queues the start of a timestep, which lets the reader's watermark pass the previous one. */
@@ -258,7 +261,7 @@ public final class DataEndpoint implements AutoCloseable {
      */
     private boolean stream(Subscription subscription) throws IOException, InterruptedException {
         OutboundItem head = queue.peekFirst();
-        long oldest = head == null ? subscription.fromSequence() : head.sequence();
+        long oldest = head == null ? nextSequence : head.sequence();
         if (subscription.fromSequence() < oldest) {
             String reason = "bridge " + bridgeId + " cannot replay chunks from sequence " + subscription.fromSequence()
                     + ": the oldest it still holds is " + oldest;

@@ -239,6 +239,24 @@ public final class HeadClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The bridge failed on its own side: tells the head (BRIDGE_FAILED), which fails the run and
+     * passes the reason on to every bridge, and ends this client's waits with {@code error}.
+     */
+    public void bridgeFailed(DeisaException error) {
+        try {
+            write(Protocol.BRIDGE_FAILED, error.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.debug("Bridge {}: could not report its failure to the head", bridgeId, e);
+        }
+        synchronized (lock) {
+            if (failure == null) {
+                failure = error;
+            }
+            lock.notifyAll();
+        }
+    }
+
     private void failWith(DeisaException error, Consumer<DeisaException> onFailure) {
         synchronized (lock) {
             failure = error;

@@ -351,6 +351,9 @@ public final class HeadServer implements AutoCloseable {
                 session.runClosed = true;
                 LOG.info("Bridge {} closed the run at timestep {}", session.bridgeId, payload.getLong());
                 break;
+            case Protocol.BRIDGE_FAILED:
+                runFailed("B" + peer.substring(1) + ": " + FrameIO.errorReason(frame));
+                break;
             case Protocol.ABORT:
                 session.aborted = true;
                 runFailed("B" + peer.substring(1) + " left the run abnormally: " + payload.getString());

@@ -122,7 +122,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
             }
             DataFrame frame;
             try {
-                frame = frames.next();
+                frame = frames.nextFrameOrSchema();
             } catch (EOFException e) {
                 throw bridgeVanished(e);
             }
@@ -133,6 +133,10 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
                 closeConnection();
                 split = null;
                 break;
+            }
+            if (frame instanceof DataFrame.Schema) {
+                bytes += 1;
+                continue;
             }
             if (frame instanceof DataFrame.BeginTimestep begin) {
                 records.add(split.splitId(), ChunkRecord.timestepStart(split.bridgeId(), begin.timestep()));
