@@ -183,8 +183,24 @@ public final class Bridge implements AutoCloseable {
         try {
             connect(declarations);
         } catch (RuntimeException e) {
+            abandonRegistration(e);
             releaseResources();
             throw e;
+        }
+    }
+
+    /**
+     * Tells the head why this bridge gives up during construction (for instance the world did not
+     * complete in time), so that the run fails naming the reason rather than a vanished bridge.
+     */
+    private void abandonRegistration(RuntimeException cause) {
+        if (head == null) {
+            return;
+        }
+        try {
+            head.sendAbort("bridge " + bridgeId + " gave up while joining the run: " + cause.getMessage());
+        } catch (IOException e) {
+            LOG.debug("Bridge {}: could not tell the head that it gave up", bridgeId, e);
         }
     }
 

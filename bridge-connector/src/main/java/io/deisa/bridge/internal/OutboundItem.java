@@ -11,8 +11,9 @@ public sealed interface OutboundItem {
     record Chunk(int arrayId, long sequence, long timestep, ByteBuffer data) implements OutboundItem {}
 
     /**
-     * The bridge starts a timestep; {@code sequence} is that of the chunk that follows, so the
-     * marker is replayed with it.
+     * The bridge starts a timestep; {@code sequence} is that of the chunk that follows. A marker
+     * written to a connection that then broke is not sent again: the chunk after it carries the same
+     * information (a reader's watermark passes {@code timestep - 1} on either).
      */
     record BeginTimestep(long sequence, long timestep) implements OutboundItem {}
 

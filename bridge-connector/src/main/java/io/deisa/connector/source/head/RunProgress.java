@@ -8,7 +8,8 @@ import org.apache.flink.annotation.Internal;
  * @param analyticsTimestep newest timestep up to which every callback has run
  * @param simulationTimestep newest timestep any bridge has sent
  * @param bridgesBlockedMillis total time the bridges spent blocked by back-pressure
- * @param registrationsRefused registrations the head refused without failing the run (intruders)
+ * @param registrationsRefused registrations the head refused without failing the run: bridges that
+ *     do not belong to the complete world, or that came after the run ended
  */
 @Internal
 public record RunProgress(

@@ -8,6 +8,7 @@ import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.PeerRefusedException;
+import io.deisa.wire.SelfConnection;
 import io.deisa.wire.Protocol;
 
 import org.apache.flink.annotation.Internal;
@@ -79,6 +80,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         Socket s = new Socket();
         try {
             s.connect(new InetSocketAddress(split.host(), split.port()), (int) settings.connectTimeout().toMillis());
+            SelfConnection.check(s, peer());
             s.setTcpNoDelay(true);
             // Pushback rather than mark/reset: a marked BufferedInputStream copies even large
             // reads through its buffer until the mark is dropped.

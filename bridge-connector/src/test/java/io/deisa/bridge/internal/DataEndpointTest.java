@@ -1,0 +1,138 @@
+package io.deisa.bridge.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.deisa.bridge.ArrayMetadata;
+import io.deisa.bridge.Bridge;
+import io.deisa.bridge.DType;
+import io.deisa.bridge.DeisaException;
+import io.deisa.bridge.SystemMetadata;
+import io.deisa.wire.ArrayDeclaration;
+import io.deisa.wire.DataFrame;
+import io.deisa.wire.DataFrameReader;
+import io.deisa.wire.FrameIO;
+import io.deisa.wire.PayloadWriter;
+import io.deisa.wire.PeerRefusedException;
+import io.deisa.wire.Protocol;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A bridge's data endpoint against readers on real sockets. */
+class DataEndpointTest {
+    /** 1024 x 1024 float64: 8 MiB, more than the sockets buffer, so a reader that stops reading blocks a write. */
+    private static final ArrayMetadata BIG = ArrayMetadata.builder()
+            .chunkShape(1024, 1024).chunksPerDim(1, 1).chunkPosition(0, 0).dtype(DType.FLOAT64).build();
+    private static final Duration GUARD = Duration.ofSeconds(30);
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<DeisaException> failures = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable closeable : open) {
+            closeable.close();
+        }
+    }
+
+    private DataEndpoint endpoint(int bridgeId) throws IOException {
+        DataEndpoint endpoint = new DataEndpoint(bridgeId, List.of(new ArrayDeclaration("field", BIG)),
+                new ChunkBufferPool(1L << 30), failures::add);
+        open.add(endpoint);
+        return endpoint;
+    }
+
+    private static OutboundItem.Chunk chunk(long sequence, long timestep, double value) {
+        ByteBuffer data = ByteBuffer.allocateDirect(1024 * 1024 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        while (data.hasRemaining()) {
+            data.putDouble(value);
+        }
+        return new OutboundItem.Chunk(0, sequence, timestep, data.clear());
+    }
+
+    /** Connects as a reader and subscribes; the caller reads the answer. */
+    private InputStream subscribe(DataEndpoint endpoint, int bridgeId, long fromSequence) throws IOException {
+        Socket socket = new Socket("127.0.0.1", endpoint.port());
+        open.add(socket);
+        FrameIO.sendHello(socket.getOutputStream(), Protocol.CHANNEL_DATA);
+        FrameIO.write(socket.getOutputStream(), Protocol.SUBSCRIBE,
+                new PayloadWriter().putInt(bridgeId).putLong(fromSequence).toByteArray());
+        return new BufferedInputStream(socket.getInputStream());
+    }
+
+    @Test
+    void aNewReaderIsServedAtOnceWhileTheOldOneNoLongerReads() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(3);
+            endpoint.beginTimestep(0, 0);
+            endpoint.enqueue(chunk(0, 0, 1.5));
+            endpoint.beginTimestep(1, 1);
+            endpoint.enqueue(chunk(1, 1, 2.5));
+            // The first reader reads its HELLO, then stops reading: the sender blocks in a write.
+            FrameIO.expectHello(subscribe(endpoint, 3, 0), Protocol.CHANNEL_DATA, "bridge 3");
+
+            InputStream second = subscribe(endpoint, 3, 0);
+            FrameIO.expectHello(second, Protocol.CHANNEL_DATA, "bridge 3");
+            DataFrameReader frames = new DataFrameReader(second, Integer.MAX_VALUE - 64, "bridge 3");
+            List<String> chunks = new ArrayList<>();
+            while (chunks.size() < 2) {
+                // A BEGIN_TIMESTEP already written to the first reader is not repeated: skip markers.
+                if (frames.next() instanceof DataFrame.Chunk c) {
+                    chunks.add("chunk " + c.sequence() + " t=" + c.timestep() + " first="
+                            + ByteBuffer.wrap(c.data()).order(ByteOrder.LITTLE_ENDIAN).getDouble(0));
+                }
+            }
+            // Whatever the first reader had received, the second gets every chunk from sequence 0 on.
+            assertThat(chunks).containsExactly("chunk 0 t=0 first=1.5", "chunk 1 t=1 first=2.5");
+            assertThat(failures).isEmpty();
+        });
+    }
+
+    @Test
+    void aReaderAskingForChunksNoLongerHeldIsRefusedAndTheBridgeFails() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(2);
+            endpoint.enqueue(chunk(0, 0, 1.0));
+            InputStream first = subscribe(endpoint, 2, 0);
+            FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 2");
+            DataFrameReader frames = new DataFrameReader(first, Integer.MAX_VALUE - 64, "bridge 2");
+            assertThat(frames.next()).isInstanceOf(DataFrame.Chunk.class);
+            endpoint.awaitReleased(0);
+
+            // The queue is empty: the oldest chunk the bridge holds is the next one, sequence 1.
+            assertThatThrownBy(() -> FrameIO.expectHello(subscribe(endpoint, 2, 0), Protocol.CHANNEL_DATA, "bridge 2"))
+                    .isInstanceOf(PeerRefusedException.class)
+                    .hasMessageContaining("bridge 2 cannot replay chunks from sequence 0: the oldest it still holds is 1");
+            assertThat(failures).singleElement().extracting(Throwable::getMessage)
+                    .isEqualTo("Analytics lost chunks of bridge 2: bridge 2 cannot replay chunks from sequence 0: "
+                            + "the oldest it still holds is 1");
+        });
+    }
+
+    @Test
+    void aBridgeGivenADataEndpointAsHeadFailsAtOnceNamingIt() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(7);
+            SystemMetadata system = SystemMetadata.builder().worldSize(1).head("127.0.0.1:" + endpoint.port())
+                    .masterAddress("127.0.0.1").masterPort(Ports.free()).connectTimeout(Duration.ofSeconds(120)).build();
+            assertThatThrownBy(() -> new Bridge(0, Map.of("field", BIG), system).close())
+                    .isInstanceOf(DeisaException.class)
+                    .hasMessageContaining("this is the data endpoint of bridge 7 (port " + endpoint.port()
+                            + "), not the analytics head");
+        });
+    }
+}
