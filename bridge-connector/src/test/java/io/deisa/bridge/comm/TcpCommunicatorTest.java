@@ -43,9 +43,7 @@ class TcpCommunicatorTest {
     @BeforeEach
     void setUp() throws IOException {
         pool = Executors.newCachedThreadPool();
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        port = io.deisa.bridge.internal.Ports.free();
     }
 
     @AfterEach

@@ -103,9 +103,7 @@ class BridgeSplitEnumeratorTest {
     @BeforeEach
     void setUp() throws IOException {
         bridges = Executors.newCachedThreadPool();
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        port = io.deisa.bridge.internal.Ports.free();
     }
 
     @AfterEach
@@ -129,7 +127,11 @@ class BridgeSplitEnumeratorTest {
 
     /** The real head on {@code HOST:port}, as the source builds it. */
     private static Function<HeadListener, HeadServer> head(int port, Set<String> requested) {
-        return listener -> new HeadServer(HOST, port, requested, 1, 16, Duration.ofMinutes(5), listener);
+        return head(port, requested, Duration.ofMinutes(5));
+    }
+
+    private static Function<HeadListener, HeadServer> head(int port, Set<String> requested, Duration registration) {
+        return listener -> new HeadServer(HOST, port, requested, 1, 16, registration, listener);
     }
 
     private void addReader(int subtask, String location) throws Exception {
@@ -401,6 +403,66 @@ class BridgeSplitEnumeratorTest {
                         .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0));
                 assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
             }
+        });
+    }
+
+    @Test
+    void aRegistrationAfterTheWorldIsCompleteIsRefusedCountedAndTheRunGoesOn() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                registerWorld(2);
+                assertThatThrownBy(() -> register(registration(1, 2, 1)).get(5, TimeUnit.SECONDS))
+                        .cause()
+                        .isInstanceOfSatisfying(HeadClient.RefusedException.class,
+                                refused -> assertThat(refused.retry()).as("an intruder gives up").isFalse())
+                        .hasMessageContaining("refused bridge 1")
+                        .hasMessageContaining("whose 2 bridges have all registered")
+                        .hasMessageMatching("(?s).*bridge 1 of simulation sim \\(from /127.0.0.1:\\d+\\) does not belong.*");
+                while (publisher.runProgress(0).registrationsRefused() != 1) {
+                    Thread.onSpinWait(); // RUN_STATS arrive within the head's 100 ms flush
+                }
+                assertThat(context.getOneTimeCallables()).as("the run was not failed").isEmpty();
+            }
+        });
+    }
+
+    @Test
+    void atTheEndOfTheRunTheHeadStopsListeningBeforeItConfirmsTheEnd() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                registerWorld(2);
+                publisher.progress(Long.MAX_VALUE);
+                publisher.awaitRunEnded(TIMEOUT);
+                assertThatThrownBy(() -> new java.net.Socket(HOST, port).close())
+                        .isInstanceOf(java.net.ConnectException.class);
+            }
+        });
+    }
+
+    @Test
+    void aWorldThatDoesNotCompleteInTimeFailsTheRunNamingWhoRegistered() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            context = new RecordingContext(1);
+            enumerator = new BridgeSplitEnumerator(
+                    context, head(port, Set.of(), Duration.ofMillis(300)), BridgeEnumeratorState.initial());
+            enumerator.start();
+            CompletableFuture<HeadClient> lonely = register(registration(0, 2, 0));
+            while (context.getOneTimeCallables().isEmpty()) {
+                Thread.onSpinWait();
+            }
+            assertThatThrownBy(context::runNextOneTimeCallable)
+                    .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
+                    .hasMessageMatching("Not every bridge registered at the analytics head 127.0.0.1:\\d+ within PT0.3S "
+                            + "\\(deisa.head.registration-timeout\\): only bridge\\(s\\) \\[0 \\(from /127.0.0.1:\\d+\\)\\] "
+                            + "of world size 2 registered");
+            assertThatThrownBy(() -> lonely.get(5, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(DeisaException.class).hasMessageContaining("Not every bridge registered");
         });
     }
 }
