@@ -40,9 +40,11 @@ class FailureITCase {
         assertThat(outcome.analyticsError()).isInstanceOf(DeisaExecutionException.class);
         assertThat(ExceptionUtils.findThrowable(outcome.analyticsError(), AssertionError.class))
                 .hasValueSatisfying(e -> assertThat(e).hasMessage("temperature out of range at t=0"));
+        // Every bridge gets the cause: which callback, what it threw, at which timestep.
         assertThat(outcome.ranks()).allSatisfy(r -> assertThat((Throwable) r)
                 .isInstanceOf(DeisaException.class)
-                .hasMessageContaining("analytics job"));
+                .hasMessageContaining("The analytics job failed")
+                .hasMessageContaining("threw java.lang.AssertionError: temperature out of range at t=0 at timestep 0"));
     }
 
     @Test

@@ -265,8 +265,9 @@ public final class DataEndpoint implements AutoCloseable {
         if (subscription.fromSequence() < oldest) {
             String reason = "bridge " + bridgeId + " cannot replay chunks from sequence " + subscription.fromSequence()
                     + ": the oldest it still holds is " + oldest;
-            FrameIO.sendError(subscription.out(), reason);
+            // The bridge fails (and tells the head) before the reader hears of it.
             onFailure.accept(new DeisaException("Analytics lost chunks of bridge " + bridgeId + ": " + reason));
+            FrameIO.sendError(subscription.out(), reason);
             return false;
         }
         FrameIO.write(subscription.out(), Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_DATA));

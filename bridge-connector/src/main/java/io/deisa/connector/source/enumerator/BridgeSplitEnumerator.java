@@ -10,6 +10,8 @@ import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.runtime.throwable.ThrowableAnnotation;
+import org.apache.flink.runtime.throwable.ThrowableType;
 import org.apache.flink.util.FlinkRuntimeException;
 
 import org.slf4j.Logger;
@@ -132,7 +134,12 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         head.close();
     }
 
-    /** The run cannot continue; its message comes from the head. */
+    /**
+     * The run cannot continue; its message comes from the head. Not recoverable by a restart (a
+     * vanished bridge, a broken contract or an incomplete world stay so), whatever the restart
+     * strategy: Flink's failover classifies the job's failure by this annotation.
+     */
+    @ThrowableAnnotation(ThrowableType.NonRecoverableError)
     static final class BridgeRunException extends FlinkRuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -60,9 +60,11 @@ import java.util.concurrent.TimeUnit;
  *       Deisa.executeCallbacks()}, finish only once the address is free.
  * </ul>
  *
- * <p>The first failure of a run is its cause: it is sent at once to every bridge that has not
- * closed the run (JOB_FAILED), and again when the head is closed. The job reports failures it
- * knows of (a callback's error) through the publisher's FAILURE frame.
+ * <p>The first failure of a run is its cause, and every bridge that has not closed the run gets it
+ * (JOB_FAILED) when the head is closed. A failure the head finds itself (a bridge that vanished,
+ * aborted or broke the contract) is also sent at once and fails the job; one the job reports
+ * through the publisher's FAILURE frame (a callback's error) is only recorded, since the job fails
+ * with the original error already.
  */
 @Internal
 public final class HeadServer implements AutoCloseable {
@@ -256,8 +258,10 @@ public final class HeadServer implements AutoCloseable {
                     endRun(out);
                 }
             } else if (frame.type() == Protocol.FAILURE) {
-                // The job fails with the original error already: only the bridges need to hear of it.
-                recordFailure(FrameIO.errorReason(frame));
+                // The job fails with the original error already. The bridges hear of it when the job
+                // has stopped (close): told at once, they would leave, and their readers' failures
+                // could reach Flink before the original error and become the job's cause.
+                recordFailure(FrameIO.errorReason(frame), false);
             } else {
                 throw new ProtocolException("Unexpected " + frame.name() + " frame from the feedback publisher");
             }
@@ -484,17 +488,18 @@ public final class HeadServer implements AutoCloseable {
      * and to the listener (which fails the job); later failures are only logged.
      */
     private void runFailed(String reason) {
-        if (recordFailure(reason)) {
+        if (recordFailure(reason, true)) {
             listener.onRunFailed(reason);
         }
     }
 
     /**
-     * Records the run's first failure and tells every bridge that has not closed the run.
+     * Records the run's first failure and, when {@code tellBridges}, tells it at once to every
+     * bridge that has not closed the run (in any case they get it when the head closes).
      *
      * @return false when the run had failed already (the later failure is only logged)
      */
-    private boolean recordFailure(String reason) {
+    private boolean recordFailure(String reason, boolean tellBridges) {
         synchronized (registry) {
             if (failure != null) {
                 LOG.warn("Run {}: after its failure, also: {}", runId, reason);
@@ -504,8 +509,10 @@ public final class HeadServer implements AutoCloseable {
             state = RunState.FAILED;
         }
         LOG.error("Run {} failed: {}", runId, reason);
-        sessions.values().stream().filter(s -> !s.runClosed)
-                .forEach(s -> s.send(Protocol.JOB_FAILED, "run " + runId + ": " + reason));
+        if (tellBridges) {
+            sessions.values().stream().filter(s -> !s.runClosed)
+                    .forEach(s -> s.send(Protocol.JOB_FAILED, "run " + runId + ": " + reason));
+        }
         return true;
     }
 
