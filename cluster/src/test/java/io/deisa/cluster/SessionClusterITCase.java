@@ -78,7 +78,7 @@ class SessionClusterITCase {
         // The head ran on the JobManager, and the feedback publisher on a TaskManager reached it.
         String jobManagerLog = Files.readString(cluster.runDir.resolve("log/jobmanager.log"));
         assertThat(jobManagerLog)
-                .contains("Analytics head listening on 0.0.0.0:" + headPort)
+                .containsPattern("Analytics head of run \\w+ listening on 0\\.0\\.0\\.0:" + headPort)
                 .contains("Feedback publisher connected from");
     }
 

@@ -80,7 +80,7 @@ class Heat2dSessionClusterITCase {
 
             // The head ran on the JobManager; the ranks' final state against the analytics' results.
             assertThat(Files.readString(cluster.runDir.resolve("log/jobmanager.log")))
-                    .contains("Analytics head listening on 0.0.0.0:" + headPort);
+                    .containsPattern("Analytics head of run \\w+ listening on 0\\.0\\.0\\.0:" + headPort);
             loadHdf5Library();
             Heat2dRunAssertions.assertResults(output, MpirunLauncher.results(mpirunOutput));
         } finally {
