@@ -225,6 +225,9 @@ public final class Bridge implements AutoCloseable {
         }
         HeadClient.Registered registered = register(declarations, simulationId, deadline);
         maxSimulationAhead = registered.maxSimulationAhead();
+        if (registered.replay()) {
+            data.retainUntilAcknowledged();
+        }
         head.startListening(this::fail);
         collective("new Bridge(...)");
         LOG.info("Bridge {} of {} joined run {} of simulation {} at {} (data port {}, may run {} timestep(s) ahead)",
@@ -432,8 +435,9 @@ public final class Bridge implements AutoCloseable {
                         bridgeId, timestep, required);
                 head.awaitProgress(required);
             }
-            // The analytics have every chunk of that timestep: their buffers are free for reuse.
-            data.awaitReleased(awaitedLastSequence);
+            // The analytics have every chunk of that timestep: their buffers are free for reuse
+            // (unless retained until a checkpoint covers them).
+            data.awaitWritten(awaitedLastSequence);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting for the analytics", e);

@@ -89,6 +89,12 @@ public final class Protocol {
     public static final byte SUBSCRIBE = 0x27;
     /** Reader confirms it received {@link #END}. */
     public static final byte END_ACK = 0x28;
+    /**
+     * Reader to bridge, {@code u64 sequence}: a completed checkpoint covers every chunk below
+     * {@code sequence}; the bridge may drop them (cumulative, never sent for a checkpoint that was
+     * only triggered or aborted).
+     */
+    public static final byte ACK = 0x29;
 
     /** Upper bound of control frames; anything larger is a protocol error. */
     public static final int MAX_CONTROL_FRAME = 16 * 1024 * 1024;
@@ -123,6 +129,7 @@ public final class Protocol {
             case BEGIN_TIMESTEP: return "BEGIN_TIMESTEP";
             case SUBSCRIBE: return "SUBSCRIBE";
             case END_ACK: return "END_ACK";
+            case ACK: return "ACK";
             default: return String.format("unknown(0x%02x)", type);
         }
     }

@@ -21,6 +21,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
@@ -59,12 +60,18 @@ import java.util.TreeSet;
  *
  * <p>Defaults applied under the user's configuration: no Kryo ({@code pipeline.generic-types:
  * false}), object reuse (chunks are never mutated, so chained operators skip a deep copy), a 5 ms
- * network buffer timeout, no restart (a bridge cannot replay a restarted job yet), and the web UI
- * on the first free port from 8081 on.
+ * network buffer timeout, the web UI on the first free port from 8081 on, and, with {@link
+ * DeisaOptions#checkpointInterval()} > 0, checkpoints at that interval with a fixed-delay restart
+ * strategy ({@value
+ * #RESTART_ATTEMPTS} attempts, 1 s apart), bridges keeping their chunks until a completed
+ * checkpoint covers them; with {@code ZERO}, no checkpoint and no restart.
  */
 @Internal
 final class AnalyticsJob {
     static final String JOB_NAME = "deisa analytics";
+    /** Default restart strategy with checkpoints: a few attempts, close together. */
+    static final int RESTART_ATTEMPTS = 3;
+    static final Duration RESTART_DELAY = Duration.ofSeconds(1);
 
     /** An array written to a sink at every timestep, see {@link Deisa#writeArrays}. */
     record ArrayOutput(String arrayName, Sink<DeisaArray> sink) {}
@@ -85,7 +92,14 @@ final class AnalyticsJob {
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        if (options.checkpointInterval().isZero()) {
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        } else {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, options.checkpointInterval());
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        }
         conf.set(RestOptions.BIND_PORT, WebUiPort.FIRST + "-" + WebUiPort.LAST);
         conf.addAll(options.configuration());
         if (!options.configuration().contains(RestOptions.BIND_PORT)
@@ -110,6 +124,7 @@ final class AnalyticsJob {
         sourceConf.set(BridgeSourceOptions.HEAD, options.head());
         sourceConf.set(BridgeSourceOptions.MAX_SIMULATION_AHEAD, options.maxSimulationAhead());
         sourceConf.set(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE, options.feedbackQueueSize());
+        sourceConf.set(BridgeSourceOptions.REPLAY, !options.checkpointInterval().isZero());
         int readers = options.parallelism().orElse(1);
         DataStream<ChunkRecord> chunks = env.fromSource(
                         new BridgeSource(sourceConf, requested), WatermarkStrategy.noWatermarks(),

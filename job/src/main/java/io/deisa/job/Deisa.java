@@ -12,6 +12,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -20,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -140,6 +142,14 @@ public final class Deisa {
         AnalyticsJob job = new AnalyticsJob(List.copyOf(callbacks), List.copyOf(outputs), options);
         Configuration conf = job.configuration();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment && !options.checkpointInterval().isZero()
+                && !conf.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+            // Windows hold whole arrays: the JobManager's memory (the default checkpoint storage)
+            // takes a few MiB per state at most. A cluster brings its own state.checkpoints.dir.
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    Path.of(System.getProperty("java.io.tmpdir"), "deisa-checkpoints").toUri().toString());
+            env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        }
         if (env instanceof LocalStreamEnvironment) {
             String url = "http://localhost:" + WebUiPort.first(conf.get(RestOptions.BIND_PORT));
             LOG.info("Flink web UI: {}", url);

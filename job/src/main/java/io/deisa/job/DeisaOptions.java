@@ -6,6 +6,7 @@ import io.deisa.connector.source.HeadAddress;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.Configuration;
 
+import java.time.Duration;
 import java.util.OptionalInt;
 
 /**
@@ -25,14 +26,18 @@ public final class DeisaOptions {
     public static final int DEFAULT_MAX_SIMULATION_AHEAD = 1;
     /** Default of {@link Builder#feedbackQueueSize(int)}. */
     public static final int DEFAULT_FEEDBACK_QUEUE_SIZE = 1024;
+    /** Default of {@link Builder#checkpointInterval(Duration)}. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
 
     private final int maxSimulationAhead;
     private final int feedbackQueueSize;
     private final String head;
     private final Integer parallelism;
+    private final Duration checkpointInterval;
     private final Configuration configuration;
 
     private DeisaOptions(Builder b) {
+        this.checkpointInterval = b.checkpointInterval;
         this.maxSimulationAhead = b.maxSimulationAhead;
         this.feedbackQueueSize = b.feedbackQueueSize;
         this.head = b.head;
@@ -65,6 +70,11 @@ public final class DeisaOptions {
         return parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism);
     }
 
+    /** How often the job takes a checkpoint; {@link Duration#ZERO}: never (no recovery). */
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
     /** A copy of the extra Flink configuration. */
     public Configuration configuration() {
         return new Configuration(configuration);
@@ -73,7 +83,8 @@ public final class DeisaOptions {
     @Override
     public String toString() {
         return "DeisaOptions{maxSimulationAhead=" + maxSimulationAhead + ", feedbackQueueSize=" + feedbackQueueSize
-                + ", head=" + head + ", parallelism=" + parallelism + ", configuration=" + configuration + "}";
+                + ", head=" + head + ", parallelism=" + parallelism + ", checkpointInterval=" + checkpointInterval
+                + ", configuration=" + configuration + "}";
     }
 
     /** Builds {@link DeisaOptions}; every setter checks its argument. */
@@ -83,6 +94,7 @@ public final class DeisaOptions {
         private int feedbackQueueSize = DEFAULT_FEEDBACK_QUEUE_SIZE;
         private String head = defaultHead();
         private Integer parallelism;
+        private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
         private Configuration configuration = new Configuration();
 
         private Builder() {}
@@ -143,6 +155,26 @@ public final class DeisaOptions {
                 throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
             }
             this.parallelism = parallelism;
+            return this;
+        }
+
+        /**
+         * How often the job takes a checkpoint (default 2 s). With checkpoints, a failed task (a
+         * lost TaskManager, for instance) restarts from the last completed checkpoint, and the
+         * bridges send again every chunk the checkpoint does not cover: they keep each chunk until
+         * a completed checkpoint covers it, within their buffer bound. {@link Duration#ZERO} turns
+         * checkpoints and recovery off: bridges drop a chunk once sent, and any failure ends the run.
+         *
+         * @throws IllegalArgumentException if {@code interval} is null or negative, or positive
+         *     but shorter than 10 ms (Flink's minimum)
+         */
+        public Builder checkpointInterval(Duration interval) {
+            if (interval == null || interval.isNegative()
+                    || (!interval.isZero() && interval.compareTo(Duration.ofMillis(10)) < 0)) {
+                throw new IllegalArgumentException(
+                        "checkpointInterval must be ZERO (off) or at least 10 ms, got " + interval);
+            }
+            this.checkpointInterval = interval;
             return this;
         }
 

@@ -112,13 +112,14 @@ class JobFailureITCase {
 
     /**
      * A failure a restart is allowed to handle (a callback's TimeoutException) cannot be recovered
-     * while the job takes no checkpoint: the restarted reader is served at once by its bridge, which
+     * when the job takes no checkpoint: the restarted reader is served at once by its bridge, which
      * no longer holds the chunks it asks for, and the job fails at once instead of stalling.
      */
     @Test
     void aRestartThatCannotReplayFailsAtOnce() throws Exception {
         SimulationHarness world = new SimulationHarness(2);
-        Deisa deisa = new Deisa(world.options().configuration(fixedDelayRestarts()).build());
+        Deisa deisa = new Deisa(world.options().checkpointInterval(Duration.ZERO)
+                .configuration(fixedDelayRestarts()).build());
         deisa.registerCallback((w, c) -> {
             if (w.timestep() == 5) {
                 throw new TimeoutException("solver service did not answer at t=5");

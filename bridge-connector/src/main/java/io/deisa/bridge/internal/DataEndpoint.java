@@ -20,6 +20,7 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -40,8 +41,16 @@ import java.util.function.Supplier;
  * a restarted reader is served immediately even while the sender is blocked writing to a reader
  * that no longer reads. The sender owns the current connection: it answers the subscription
  * (HELLO, or ERROR when it asks for chunks this endpoint no longer holds), writes the schemas and
- * then the queue. A chunk's buffer goes back to the {@link ChunkBufferPool} once written; an item
- * whose write failed stays queued for the next connection.
+ * then the queue; an item whose write failed stays queued for the next connection. An
+ * <i>acknowledgement reader</i> per connection reads what the reader sends back (ACK, END_ACK).
+ *
+ * <p><b>Retention.</b> Without it, a chunk's buffer goes back to the {@link ChunkBufferPool} once
+ * written. With it ({@link #retainUntilAcknowledged}, when the job takes checkpoints), a written
+ * chunk stays in the pool's bound until an ACK says a completed checkpoint covers it: a reader
+ * restored from that checkpoint subscribes from its sequence and gets every retained chunk again,
+ * then the rest of the queue. The END stays retained too, so a restarted job can read a finished
+ * bridge to its end. Retained bytes count in the pool's bound: when it is full, {@code send}
+ * blocks before allocating.
  */
 public final class DataEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataEndpoint.class);
@@ -68,8 +77,12 @@ public final class DataEndpoint implements AutoCloseable {
     private final Object released = new Object();
     /** Sequence of the chunk after the newest queued one: where a reader starts when the queue is empty. */
     private volatile long nextSequence;
-    /** Sequence of the newest chunk whose buffer went back to the pool. */
-    private long releasedSequence = -1;
+    /** Sequence of the newest chunk written to a reader. */
+    private long writtenSequence = -1;
+    /** Whether written items wait for an ACK before they are dropped. */
+    private volatile boolean retain;
+    /** Items written but not acknowledged yet, in sequence order; guarded by itself. */
+    private final ArrayDeque<OutboundItem> retained = new ArrayDeque<>();
 
     /** A reader's SUBSCRIBE on its connection. */
     private record Subscription(SocketChannel channel, InputStream in, OutputStream out, long fromSequence,
@@ -121,13 +134,34 @@ public final class DataEndpoint implements AutoCloseable {
     }
 
     /**
-     * Waits until the buffers of every chunk up to {@code sequence} went back to the pool. Called
-     * once the analytics finished with those chunks, so the wait is at most the sender's few
-     * instructions between the end of a write and the release.
+     * From now on, keeps written items until a reader's ACK covers them (the job takes
+     * checkpoints and may ask for them again after a restore).
      */
-    public void awaitReleased(long sequence) throws InterruptedException {
+    public void retainUntilAcknowledged() {
+        retain = true;
+    }
+
+    /** Bytes of written chunks kept for a replay, for metrics. */
+    public long retainedBytes() {
+        synchronized (retained) {
+            long bytes = 0;
+            for (OutboundItem item : retained) {
+                if (item instanceof OutboundItem.Chunk chunk) {
+                    bytes += chunk.data().capacity();
+                }
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * Waits until every chunk up to {@code sequence} was written to a reader (its buffer is then
+     * back in the pool, or retained). Called once the analytics finished with those chunks, so the
+     * wait is at most the sender's few instructions between the end of a write and this mark.
+     */
+    public void awaitWritten(long sequence) throws InterruptedException {
         synchronized (released) {
-            while (releasedSequence < sequence && !closed) {
+            while (writtenSequence < sequence && !closed) {
                 released.wait(10);
             }
         }
@@ -227,9 +261,7 @@ public final class DataEndpoint implements AutoCloseable {
                 continue;
             }
             try {
-                if (stream(subscription)) {
-                    return;
-                }
+                stream(subscription);
             } catch (IOException e) {
                 if (!closed && pending.get() == null) {
                     LOG.warn("Bridge {}: data connection to {} lost: {}", bridgeId, subscription.peer(), e.toString());
@@ -255,11 +287,9 @@ public final class DataEndpoint implements AutoCloseable {
         }
     }
 
-    /**
-     * Serves one subscription until the stream completed (true) or a newer subscription replaced it
-     * (false).
-     */
-    private boolean stream(Subscription subscription) throws IOException, InterruptedException {
+    /** Serves one subscription until a newer one replaces it or the endpoint closes. */
+    private void stream(Subscription subscription) throws IOException, InterruptedException {
+        requeueRetained(subscription.fromSequence());
         OutboundItem head = queue.peekFirst();
         long oldest = head == null ? nextSequence : head.sequence();
         if (subscription.fromSequence() < oldest) {
@@ -268,7 +298,7 @@ public final class DataEndpoint implements AutoCloseable {
             // The bridge fails (and tells the head) before the reader hears of it.
             onFailure.accept(new DeisaException("Analytics lost chunks of bridge " + bridgeId + ": " + reason));
             FrameIO.sendError(subscription.out(), reason);
-            return false;
+            return;
         }
         FrameIO.write(subscription.out(), Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_DATA));
         DataFrameWriter writer = new DataFrameWriter(subscription.channel());
@@ -276,47 +306,99 @@ public final class DataEndpoint implements AutoCloseable {
             writer.writeSchema(i, schemaMessages[i]);
         }
         LOG.info("Bridge {}: streaming to {} from sequence {}", bridgeId, subscription.peer(), oldest);
-        while (pending.get() == null) {
+        startAcknowledgementReader(subscription);
+        while (pending.get() == null && !closed) {
             OutboundItem item = queue.pollFirst(POLL_MILLIS, TimeUnit.MILLISECONDS);
             if (item == null) {
                 continue;
             }
             try {
-                if (write(writer, item, subscription)) {
-                    return true;
-                }
+                write(writer, item);
             } catch (IOException e) {
                 queue.addFirst(item);
                 throw e;
             }
         }
-        return false;
     }
 
-    /** Writes one item; true when it was the END and the reader acknowledged it. */
-    private boolean write(DataFrameWriter writer, OutboundItem item, Subscription subscription) throws IOException {
+    /** Writes one item, then releases or retains it. */
+    private void write(DataFrameWriter writer, OutboundItem item) throws IOException {
         if (item instanceof OutboundItem.Chunk chunk) {
             writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(),
                     batchMessages[chunk.arrayId()], chunk.data());
-            pool.release(chunk.data());
+            if (retain) {
+                synchronized (retained) {
+                    retained.addLast(chunk);
+                }
+            } else {
+                pool.release(chunk.data());
+            }
             synchronized (released) {
-                releasedSequence = chunk.sequence();
+                writtenSequence = chunk.sequence();
                 released.notifyAll();
             }
-            return false;
-        }
-        if (item instanceof OutboundItem.BeginTimestep begin) {
+        } else if (item instanceof OutboundItem.BeginTimestep begin) {
             writer.writeBeginTimestep(begin.timestep());
-            return false;
+        } else {
+            OutboundItem.End end = (OutboundItem.End) item;
+            writer.writeEnd(end.sequence(), end.lastTimestep());
+            synchronized (retained) {
+                retained.addLast(end);
+            }
         }
-        OutboundItem.End end = (OutboundItem.End) item;
-        writer.writeEnd(end.sequence(), end.lastTimestep());
-        Frame ack = FrameIO.read(subscription.in(), Protocol.MAX_CONTROL_FRAME);
-        if (ack.type() != Protocol.END_ACK) {
-            throw new IOException("Expected END_ACK from " + subscription.peer() + ", got " + ack.name());
+    }
+
+    /**
+     * Before serving a subscription from {@code fromSequence}: retained items it does not need are
+     * covered by the checkpoint it was restored from and go back to the pool; the others go back to
+     * the front of the queue, to be written again.
+     */
+    private void requeueRetained(long fromSequence) {
+        synchronized (retained) {
+            acknowledge(fromSequence);
+            while (!retained.isEmpty()) {
+                queue.addFirst(retained.pollLast());
+            }
         }
-        endAcknowledged.countDown();
-        return true;
+    }
+
+    /** Drops the retained chunks below {@code sequence}; called holding {@code retained}. */
+    private void acknowledge(long sequence) {
+        while (!retained.isEmpty() && retained.peekFirst().sequence() < sequence
+                && retained.peekFirst() instanceof OutboundItem.Chunk chunk) {
+            retained.pollFirst();
+            pool.release(chunk.data());
+        }
+    }
+
+    /** Reads the reader's ACK and END_ACK frames on their own thread until the connection ends. */
+    private void startAcknowledgementReader(Subscription subscription) {
+        Thread reader = new Thread(() -> {
+            try {
+                while (true) {
+                    Frame frame = FrameIO.read(subscription.in(), Protocol.MAX_CONTROL_FRAME);
+                    if (frame.type() == Protocol.ACK) {
+                        long sequence = frame.reader().getLong();
+                        synchronized (retained) {
+                            acknowledge(sequence);
+                        }
+                    } else if (frame.type() == Protocol.END_ACK) {
+                        endAcknowledged.countDown();
+                    } else {
+                        throw new IOException("Unexpected " + frame.name() + " from " + subscription.peer());
+                    }
+                }
+            } catch (IOException e) {
+                // The connection ended or was replaced: the sender notices on its own.
+                if (!closed && subscription.channel().isOpen() && pending.get() == null) {
+                    LOG.warn("Bridge {}: acknowledgements from {} stopped: {}", bridgeId, subscription.peer(),
+                            e.toString());
+                    closeQuietly(subscription.channel());
+                }
+            }
+        }, "deisa-bridge-" + bridgeId + "-acks");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     private static void closeQuietly(SocketChannel channel) {

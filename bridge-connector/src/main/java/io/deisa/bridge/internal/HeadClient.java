@@ -105,8 +105,10 @@ public final class HeadClient implements AutoCloseable {
      *
      * @param maxSimulationAhead how many timesteps the simulation may run ahead of the analytics
      * @param runId the head's name for the run, named in its failures
+     * @param replay whether the job takes checkpoints: the bridge then keeps its chunks until an
+     *     ACK says a completed checkpoint covers them, for a replay after a restart
      */
-    public record Registered(int maxSimulationAhead, String runId) {}
+    public record Registered(int maxSimulationAhead, String runId, boolean replay) {}
 
     /**
      * The head refused the registration without failing any run (see {@code docs/PROTOCOL.md},
@@ -152,7 +154,7 @@ public final class HeadClient implements AutoCloseable {
                     case Protocol.REGISTERED:
                         socket.setSoTimeout(0);
                         PayloadReader registered = frame.reader();
-                        return new Registered(registered.getInt(), registered.getString());
+                        return new Registered(registered.getInt(), registered.getString(), registered.getByte() != 0);
                     case Protocol.REJECTED:
                         throw new ContractError(FrameIO.errorReason(frame));
                     case Protocol.REFUSED:

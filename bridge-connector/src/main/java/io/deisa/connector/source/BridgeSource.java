@@ -87,7 +87,8 @@ public final class BridgeSource
                 listener -> new HeadServer(head.host(), head.port(), requestedArrays,
                         configuration.get(BridgeSourceOptions.MAX_SIMULATION_AHEAD),
                         configuration.get(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE),
-                        configuration.get(BridgeSourceOptions.REGISTRATION_TIMEOUT), listener),
+                        configuration.get(BridgeSourceOptions.REGISTRATION_TIMEOUT),
+                        configuration.get(BridgeSourceOptions.REPLAY), listener),
                 checkpoint);
     }
 

@@ -38,6 +38,14 @@ public final class BridgeSourceOptions {
                             + "register at the head; then the run fails, naming the bridges that did register. "
                             + "Covers a simulation queued after its analytics on a batch system.");
 
+    /** Whether bridges keep their chunks until a completed checkpoint covers them. */
+    public static final ConfigOption<Boolean> REPLAY = ConfigOptions.key("deisa.source.replay")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Whether the job takes checkpoints and bridges therefore keep every chunk until the "
+                    + "readers acknowledge that a completed checkpoint covers it, so that a restored job reads "
+                    + "them again. Set by the job from DeisaOptions.checkpointInterval.");
+
     /** How long a reader tries to connect to a bridge. */
     public static final ConfigOption<Duration> READER_CONNECT_TIMEOUT =
             ConfigOptions.key("deisa.source.connect-timeout")

@@ -111,7 +111,7 @@ class DataEndpointTest {
             FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 2");
             DataFrameReader frames = new DataFrameReader(first, Integer.MAX_VALUE - 64, "bridge 2");
             assertThat(frames.next()).isInstanceOf(DataFrame.Chunk.class);
-            endpoint.awaitReleased(0);
+            endpoint.awaitWritten(0);
 
             // The queue is empty: the oldest chunk the bridge holds is the next one, sequence 1.
             assertThatThrownBy(() -> FrameIO.expectHello(subscribe(endpoint, 2, 0), Protocol.CHANNEL_DATA, "bridge 2"))

@@ -98,10 +98,10 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         LOG.info("Assigning bridges to readers: {}", assignment);
         context.assignSplits(new SplitsAssignment<>(assignment));
         pending.clear();
-        if (!allAssigned) {
-            allAssigned = true;
-            readers.keySet().forEach(context::signalNoMoreSplits);
-        }
+        allAssigned = true;
+        // Also after splits came back from failed readers: the new attempts must learn that no
+        // more splits will come, or the job never finishes.
+        readers.keySet().forEach(context::signalNoMoreSplits);
     }
 
     @Override

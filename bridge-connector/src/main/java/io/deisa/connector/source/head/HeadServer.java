@@ -80,6 +80,7 @@ public final class HeadServer implements AutoCloseable {
     private final BridgeRegistry registry;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final Duration registrationTimeout;
+    private final boolean replay;
     private final int maxSimulationAhead;
     private final FeedbackTable feedback;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
@@ -109,13 +110,15 @@ public final class HeadServer implements AutoCloseable {
      * @param maxSimulationAhead told to bridges: how many timesteps they may run ahead
      * @param feedbackQueueSize feedback entries retained per key
      * @param registrationTimeout how long after {@link #start()} the world may take to register
+     * @param replay told to bridges: the job takes checkpoints, keep chunks until acknowledged
      */
     public HeadServer(
             String host, int port, Set<String> requestedArrays, int maxSimulationAhead, int feedbackQueueSize,
-            Duration registrationTimeout, HeadListener listener) {
+            Duration registrationTimeout, boolean replay, HeadListener listener) {
         this.host = host;
         this.port = port;
         this.registrationTimeout = registrationTimeout;
+        this.replay = replay;
         this.listener = listener;
         this.registry = new BridgeRegistry(requestedArrays);
         this.maxSimulationAhead = maxSimulationAhead;
@@ -416,7 +419,8 @@ public final class HeadServer implements AutoCloseable {
             world = registry.registrations();
         }
         LOG.info("Run {}: all {} bridges of simulation {} registered", runId, world.size(), registry.simulationId());
-        byte[] registered = new PayloadWriter().putInt(maxSimulationAhead).putString(runId).toByteArray();
+        byte[] registered = new PayloadWriter().putInt(maxSimulationAhead).putString(runId).putByte(replay ? 1 : 0)
+                .toByteArray();
         sessions.values().forEach(s -> s.send(Protocol.REGISTERED, registered));
         listener.onWorldRegistered(world);
         return true;

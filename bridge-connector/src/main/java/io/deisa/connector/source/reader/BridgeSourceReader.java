@@ -13,29 +13,72 @@ import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The source reader: one fetcher thread per assigned bridge, per-bridge watermarks, and the next
  * sequence number of every bridge in its checkpointed split state.
+ *
+ * <p>Acknowledgements (the ack-on-checkpoint pattern of the Kafka and Pulsar readers): {@link
+ * #snapshotState} remembers each split's next sequence number at the barrier; once that checkpoint
+ * completes, {@link #notifyCheckpointComplete} has each bridge's fetcher send the bridge an ACK of
+ * that position, so that the bridge drops the chunks the checkpoint covers. Acknowledgements are
+ * cumulative (a skipped notification is covered by the next one); an aborted checkpoint
+ * acknowledges nothing.
  */
 @Internal
 public final class BridgeSourceReader
         extends SourceReaderBase<ChunkRecord, ChunkRecord, BridgeSplit, BridgeSplitState> {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSourceReader.class);
 
+    private final PerSplitFetcherManager fetchers;
+    /** Per checkpoint not yet completed or aborted: each split's next sequence at its barrier. */
+    private final TreeMap<Long, Map<String, Long>> positionsByCheckpoint = new TreeMap<>();
+
     /** Creates a reader whose split readers use {@code settings}. */
     public BridgeSourceReader(BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
-        this(settings, config, context, context.metricGroup().addGroup("deisa"));
+        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings), config), config, context,
+                context.metricGroup().addGroup("deisa"));
     }
 
     private BridgeSourceReader(
-            BridgeSourceSettings settings, Configuration config, SourceReaderContext context, MetricGroup metrics) {
+            PerSplitFetcherManager fetchers, Configuration config, SourceReaderContext context, MetricGroup metrics) {
         super(
-                new PerSplitFetcherManager(() -> new BridgeSplitReader(settings), config),
+                fetchers,
                 new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn")),
                 config,
                 context);
+        this.fetchers = fetchers;
+    }
+
+    @Override
+    public List<BridgeSplit> snapshotState(long checkpointId) {
+        List<BridgeSplit> splits = super.snapshotState(checkpointId);
+        Map<String, Long> positions = new HashMap<>();
+        for (BridgeSplit split : splits) {
+            positions.put(split.splitId(), split.nextSequence());
+        }
+        positionsByCheckpoint.put(checkpointId, positions);
+        return splits;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        Map<String, Long> positions = positionsByCheckpoint.get(checkpointId);
+        positionsByCheckpoint.headMap(checkpointId, true).clear();
+        if (positions != null) {
+            fetchers.acknowledge(positions);
+        }
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        super.notifyCheckpointAborted(checkpointId);
+        positionsByCheckpoint.remove(checkpointId);
     }
 
     @Override

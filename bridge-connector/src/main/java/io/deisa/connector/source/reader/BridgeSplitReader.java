@@ -186,6 +186,16 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
                 md.chunkShape(), md.chunksPerDim(), md.chunkPosition(), chunk.data(), frames.declaredArrays());
     }
 
+    /**
+     * Tells the bridge that a completed checkpoint covers its chunks below {@code sequence}.
+     * Skipped while not connected: acknowledgements are cumulative, the next one covers it.
+     */
+    public void acknowledge(long sequence) throws IOException {
+        if (socket != null) {
+            FrameIO.write(out, Protocol.ACK, new PayloadWriter().putLong(sequence).toByteArray());
+        }
+    }
+
     @Override
     public void wakeUp() {
         wokenUp = true;

@@ -131,7 +131,7 @@ class BridgeSplitEnumeratorTest {
     }
 
     private static Function<HeadListener, HeadServer> head(int port, Set<String> requested, Duration registration) {
-        return listener -> new HeadServer(HOST, port, requested, 1, 16, registration, listener);
+        return listener -> new HeadServer(HOST, port, requested, 1, 16, registration, false, listener);
     }
 
     private void addReader(int subtask, String location) throws Exception {

@@ -1,0 +1,142 @@
+package io.deisa.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.deisa.analytics.DeisaArray;
+import io.deisa.analytics.WindowSpec;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TaskManager lost mid-run loses no timestep: the job restarts from its last completed
+ * checkpoint, readers reconnect to their bridges, and the bridges send again every chunk the
+ * checkpoint does not cover. Every callback runs for every timestep with exactly the right window,
+ * {@code Bridge.get} sees one value per key and timestep, and no bridge sees an error.
+ */
+class ExactlyOnceITCase {
+    private static final int TIMESTEPS = 60;
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(4)
+            .build());
+
+    /** Task managers started so far: the MiniCluster appends new ones, the next to kill is the last. */
+    private static int taskManagers = 1;
+
+    @Test
+    void aTaskManagerKilledMidRunLosesNoTimestep(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        runKilling(cluster, Duration.ofMillis(100), 25);
+    }
+
+    @Test
+    void twoFailuresInARow(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        runKilling(cluster, Duration.ofMillis(100), 15, 35);
+    }
+
+    @Test
+    void aFailureBeforeTheFirstCheckpointCompletes(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        // The first checkpoint comes after a random delay of at least the minimum pause: 10 minutes.
+        Configuration noCheckpointYet = new Configuration();
+        noCheckpointYet.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMinutes(10));
+        runKilling(cluster, Duration.ofMinutes(10), noCheckpointYet, 10);
+    }
+
+    /**
+     * Two bridges of scalars {@code t * (rank + 1)}, a callback over a window of 3 that publishes the
+     * sum, and the task manager killed (and a new one started) once the callbacks reached each of
+     * {@code killAt}.
+     */
+    private static void runKilling(MiniCluster cluster, Duration checkpointInterval, int... killAt) throws Exception {
+        runKilling(cluster, checkpointInterval, new Configuration(), killAt);
+    }
+
+    private static void runKilling(MiniCluster cluster, Duration checkpointInterval, Configuration conf, int... killAt)
+            throws Exception {
+        SimulationHarness world = new SimulationHarness(2);
+        String windows = CallbackRecorder.newKey();
+        Deisa deisa = new Deisa(world.options().maxSimulationAhead(2).checkpointInterval(checkpointInterval)
+                .configuration(conf).build());
+        deisa.registerCallback((w, c) -> {
+            List<Double> window = new ArrayList<>();
+            for (DeisaArray array : w.get("array")) {
+                window.add(array.sum());
+            }
+            CallbackRecorder.record(windows, List.of(w.timestep(), window));
+            c.set("sum", window.get(window.size() - 1), w.timestep());
+            Thread.sleep(10); // spread the run over several checkpoints
+        }, List.of(WindowSpec.of("array", 3)));
+
+        Map<Integer, List<Object>> feedback = Collections.synchronizedMap(new LinkedHashMap<>());
+        CompletableFuture<SimulationHarness.Outcome> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return world.run(deisa, world.scalars("array"), (bridge, rank) -> {
+                    List<Object> got = new ArrayList<>();
+                    for (int t = 0; t < TIMESTEPS; t++) {
+                        bridge.send("array", new int[] {t * (rank + 1)}, t);
+                        if (t >= 3) {
+                            got.add(bridge.get("sum", t - 3)); // maxSimulationAhead 2: t - 3 is done
+                        }
+                    }
+                    feedback.put(rank, got);
+                    return bridge.close(TIMESTEPS - 1);
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (int at : killAt) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (CallbackRecorder.observed(windows).size() < at && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(CallbackRecorder.observed(windows)).as("callbacks before the kill").hasSizeGreaterThanOrEqualTo(at);
+            cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
+            cluster.startTaskManager();
+            taskManagers++;
+        }
+        SimulationHarness.Outcome outcome = run.get(120, TimeUnit.SECONDS);
+
+        assertThat(outcome.analyticsError()).isNull();
+        assertThat(outcome.ranks()).containsExactly((long) TIMESTEPS - 1, (long) TIMESTEPS - 1);
+        // Callbacks after the last checkpoint may run again (side effects are at least once), but
+        // every run of a timestep saw the same, right window.
+        Map<Long, List<Object>> byTimestep = new LinkedHashMap<>();
+        for (Object observation : CallbackRecorder.observed(windows)) {
+            List<?> call = (List<?>) observation;
+            byTimestep.computeIfAbsent((Long) call.get(0), t -> new ArrayList<>()).add(call.get(1));
+        }
+        assertThat(byTimestep.keySet()).hasSize(TIMESTEPS);
+        for (long t = 0; t < TIMESTEPS; t++) {
+            List<Double> expected = new ArrayList<>();
+            for (long s = Math.max(0, t - 2); s <= t; s++) {
+                expected.add(3.0 * s);
+            }
+            assertThat(byTimestep.get(t)).as("windows of timestep %d", t).isNotEmpty().containsOnly(expected);
+        }
+        for (int rank = 0; rank < 2; rank++) {
+            List<Object> expected = new ArrayList<>();
+            for (int t = 3; t < TIMESTEPS; t++) {
+                expected.add(3.0 * (t - 3));
+            }
+            assertThat(feedback.get(rank)).as("feedback read by rank %d", rank).isEqualTo(expected);
+        }
+    }
+}
