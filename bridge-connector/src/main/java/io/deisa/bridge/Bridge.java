@@ -453,7 +453,8 @@ public final class Bridge implements AutoCloseable {
         statsReported = true;
         statsReportedAtNanos = now;
         try {
-            head.sendStats(lastTimestep, pool.blockedNanos() + progressWaitNanos);
+            head.sendStats(lastTimestep, pool.blockedNanos() + progressWaitNanos, data.retainedBytes(),
+                    data.oldestRetainedMillis());
         } catch (IOException e) {
             LOG.debug("Bridge {}: could not report stats", bridgeId, e);
         }

@@ -40,7 +40,9 @@ import java.util.Set;
  * the head's statistics {@code simulationTimestep}, {@code timestepsAhead} (how far the simulation
  * runs ahead of the analytics) and {@code bridgesBlockedMs} (total time bridges waited on
  * back-pressure), {@code registrationsRefused} (registrations from bridges that do not belong to
- * the run, refused by the head). They live here because this operator runs until the very end of the job, and
+ * the run, refused by the head), {@code bridgesRetainedBytes} and {@code oldestUnacknowledgedMs}
+ * (what the bridges keep until a completed checkpoint covers it, and the age of the oldest). They
+ * live here because this operator runs until the very end of the job, and
  * the web UI does not show the JobManager-side metrics of the source's enumerator.
  */
 @Internal
@@ -105,6 +107,8 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
         metrics.gauge("timestepsAhead", () -> client.runProgress(progress).timestepsAhead());
         metrics.gauge("bridgesBlockedMs", () -> client.runProgress(progress).bridgesBlockedMillis());
         metrics.gauge("registrationsRefused", () -> client.runProgress(progress).registrationsRefused());
+        metrics.gauge("bridgesRetainedBytes", () -> client.runProgress(progress).retainedBytes());
+        metrics.gauge("oldestUnacknowledgedMs", () -> client.runProgress(progress).oldestRetainedMillis());
     }
 
     @Override

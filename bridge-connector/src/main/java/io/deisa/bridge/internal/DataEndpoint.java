@@ -83,6 +83,10 @@ public final class DataEndpoint implements AutoCloseable {
     private volatile boolean retain;
     /** Items written but not acknowledged yet, in sequence order; guarded by itself. */
     private final ArrayDeque<OutboundItem> retained = new ArrayDeque<>();
+    /** When each retained item was first written ({@link System#nanoTime()}), aligned with {@code retained}. */
+    private final ArrayDeque<Long> retainedSince = new ArrayDeque<>();
+    /** Bytes of the retained chunks; guarded by {@code retained}. */
+    private long retainedBytes;
 
     /** A reader's SUBSCRIBE on its connection. */
     private record Subscription(SocketChannel channel, InputStream in, OutputStream out, long fromSequence,
@@ -144,13 +148,15 @@ public final class DataEndpoint implements AutoCloseable {
     /** Bytes of written chunks kept for a replay, for metrics. */
     public long retainedBytes() {
         synchronized (retained) {
-            long bytes = 0;
-            for (OutboundItem item : retained) {
-                if (item instanceof OutboundItem.Chunk chunk) {
-                    bytes += chunk.data().capacity();
-                }
-            }
-            return bytes;
+            return retainedBytes;
+        }
+    }
+
+    /** How long the oldest chunk kept for a replay has waited for its acknowledgement, in ms (0: none). */
+    public long oldestRetainedMillis() {
+        synchronized (retained) {
+            Long since = retainedSince.peekFirst();
+            return since == null ? 0 : (System.nanoTime() - since) / 1_000_000;
         }
     }
 
@@ -327,9 +333,7 @@ public final class DataEndpoint implements AutoCloseable {
             writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(),
                     batchMessages[chunk.arrayId()], chunk.data());
             if (retain) {
-                synchronized (retained) {
-                    retained.addLast(chunk);
-                }
+                keep(chunk);
             } else {
                 pool.release(chunk.data());
             }
@@ -342,8 +346,17 @@ public final class DataEndpoint implements AutoCloseable {
         } else {
             OutboundItem.End end = (OutboundItem.End) item;
             writer.writeEnd(end.sequence(), end.lastTimestep());
-            synchronized (retained) {
-                retained.addLast(end);
+            keep(end);
+        }
+    }
+
+    /** Keeps a written item until an acknowledgement covers it. */
+    private void keep(OutboundItem item) {
+        synchronized (retained) {
+            retained.addLast(item);
+            retainedSince.addLast(System.nanoTime());
+            if (item instanceof OutboundItem.Chunk chunk) {
+                retainedBytes += chunk.data().capacity();
             }
         }
     }
@@ -357,7 +370,12 @@ public final class DataEndpoint implements AutoCloseable {
         synchronized (retained) {
             acknowledge(fromSequence);
             while (!retained.isEmpty()) {
-                queue.addFirst(retained.pollLast());
+                OutboundItem item = retained.pollLast();
+                retainedSince.pollLast();
+                if (item instanceof OutboundItem.Chunk chunk) {
+                    retainedBytes -= chunk.data().capacity();
+                }
+                queue.addFirst(item);
             }
         }
     }
@@ -367,6 +385,8 @@ public final class DataEndpoint implements AutoCloseable {
         while (!retained.isEmpty() && retained.peekFirst().sequence() < sequence
                 && retained.peekFirst() instanceof OutboundItem.Chunk chunk) {
             retained.pollFirst();
+            retainedSince.pollFirst();
+            retainedBytes -= chunk.data().capacity();
             pool.release(chunk.data());
         }
     }

@@ -330,9 +330,14 @@ public final class HeadClient implements AutoCloseable {
         }
     }
 
-    /** Reports this bridge's newest timestep and the time it spent blocked, for the job's metrics. */
-    public void sendStats(long lastTimestep, long blockedNanos) throws IOException {
-        write(Protocol.STATS, new PayloadWriter().putLong(lastTimestep).putLong(blockedNanos).toByteArray());
+    /**
+     * Reports this bridge's newest timestep, the time it spent blocked, the bytes it keeps until a
+     * checkpoint covers them and the age of the oldest of them, for the job's metrics.
+     */
+    public void sendStats(long lastTimestep, long blockedNanos, long retainedBytes, long oldestRetainedMillis)
+            throws IOException {
+        write(Protocol.STATS, new PayloadWriter().putLong(lastTimestep).putLong(blockedNanos).putLong(retainedBytes)
+                .putLong(oldestRetainedMillis).toByteArray());
     }
 
     private synchronized void write(byte type, byte[] payload) throws IOException {

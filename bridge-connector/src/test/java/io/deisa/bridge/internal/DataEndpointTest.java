@@ -135,4 +135,45 @@ class DataEndpointTest {
                             + "), not the analytics head");
         });
     }
+
+    @Test
+    void retainedChunksAreReplayedToARestoredReaderUntilAnAcknowledgementCoversThem() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(4);
+            endpoint.retainUntilAcknowledged();
+            for (int s = 0; s < 3; s++) {
+                endpoint.enqueue(chunk(s, s, s + 0.5));
+            }
+            Socket first = new Socket("127.0.0.1", endpoint.port());
+            open.add(first);
+            FrameIO.sendHello(first.getOutputStream(), Protocol.CHANNEL_DATA);
+            FrameIO.write(first.getOutputStream(), Protocol.SUBSCRIBE, new PayloadWriter().putInt(4).putLong(0).toByteArray());
+            InputStream in = new BufferedInputStream(first.getInputStream());
+            FrameIO.expectHello(in, Protocol.CHANNEL_DATA, "bridge 4");
+            DataFrameReader frames = new DataFrameReader(in, Integer.MAX_VALUE - 64, "bridge 4");
+            for (int s = 0; s < 3; s++) {
+                assertThat(((DataFrame.Chunk) frames.next()).sequence()).isEqualTo(s);
+            }
+            endpoint.awaitWritten(2);
+            assertThat(endpoint.retainedBytes()).as("all three kept").isEqualTo(3L * 8 * 1024 * 1024);
+
+            // A checkpoint covers chunk 0: it is dropped, the others stay.
+            FrameIO.write(first.getOutputStream(), Protocol.ACK, new PayloadWriter().putLong(1).toByteArray());
+            while (endpoint.retainedBytes() != 2L * 8 * 1024 * 1024) {
+                Thread.onSpinWait();
+            }
+
+            // A reader restored from a checkpoint at sequence 2 gets chunk 2 again, and only it.
+            InputStream restored = subscribe(endpoint, 4, 2);
+            FrameIO.expectHello(restored, Protocol.CHANNEL_DATA, "bridge 4");
+            DataFrameReader replay = new DataFrameReader(restored, Integer.MAX_VALUE - 64, "bridge 4");
+            DataFrame.Chunk again = (DataFrame.Chunk) replay.next();
+            assertThat(again.sequence()).isEqualTo(2);
+            assertThat(ByteBuffer.wrap(again.data()).order(ByteOrder.LITTLE_ENDIAN).getDouble(0)).isEqualTo(2.5);
+            endpoint.awaitWritten(2);
+            assertThat(endpoint.retainedBytes()).as("chunk 1 is covered by the restored reader's checkpoint")
+                    .isEqualTo(8L * 1024 * 1024);
+            assertThat(failures).isEmpty();
+        });
+    }
 }

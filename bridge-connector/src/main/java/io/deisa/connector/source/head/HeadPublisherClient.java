@@ -34,9 +34,8 @@ public final class HeadPublisherClient implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private long sentProgress = Long.MIN_VALUE;
-    private volatile long simulationTimestep = Long.MIN_VALUE;
-    private volatile long bridgesBlockedMillis;
-    private volatile long registrationsRefused;
+    /** The head's latest RUN_STATS, replaced as a whole so that readers see one consistent frame. */
+    private volatile RunProgress headStats = new RunProgress(Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0, 0);
     private final CountDownLatch runEnded = new CountDownLatch(1);
     private final String head;
 
@@ -89,9 +88,8 @@ public final class HeadPublisherClient implements AutoCloseable {
                     Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
                     if (frame.type() == Protocol.RUN_STATS) {
                         PayloadReader payload = frame.reader();
-                        simulationTimestep = payload.getLong();
-                        bridgesBlockedMillis = payload.getLong();
-                        registrationsRefused = payload.getLong();
+                        headStats = new RunProgress(Long.MIN_VALUE, payload.getLong(), payload.getLong(),
+                                payload.getLong(), payload.getLong(), payload.getLong());
                     } else if (frame.type() == Protocol.RUN_ENDED) {
                         runEnded.countDown();
                     }
@@ -106,7 +104,9 @@ public final class HeadPublisherClient implements AutoCloseable {
 
     /** The run as the head last described it, with {@code analyticsTimestep} from the job. */
     public RunProgress runProgress(long analyticsTimestep) {
-        return new RunProgress(analyticsTimestep, simulationTimestep, bridgesBlockedMillis, registrationsRefused);
+        RunProgress stats = headStats;
+        return new RunProgress(analyticsTimestep, stats.simulationTimestep(), stats.bridgesBlockedMillis(),
+                stats.registrationsRefused(), stats.retainedBytes(), stats.oldestRetainedMillis());
     }
 
     /**

@@ -375,10 +375,13 @@ public final class HeadServer implements AutoCloseable {
             case Protocol.STATS:
                 long sent = payload.getLong();
                 long blockedNanos = payload.getLong();
+                long retainedBytes = payload.getLong();
+                long oldestRetainedMillis = payload.getLong();
                 // One update and its frame at a time: frames computed by sessions running
                 // concurrently could otherwise reach the publisher out of order, a stale one last.
                 synchronized (runStatistics) {
-                    if (runStatistics.update(session.bridgeId, sent, blockedNanos)) {
+                    if (runStatistics.update(session.bridgeId, sent, blockedNanos, retainedBytes,
+                            oldestRetainedMillis)) {
                         sendRunStats();
                     }
                 }
@@ -467,6 +470,8 @@ public final class HeadServer implements AutoCloseable {
                 .putLong(runStatistics.newestTimestep())
                 .putLong(runStatistics.blockedMillis())
                 .putLong(runStatistics.registrationsRefused())
+                .putLong(runStatistics.retainedBytes())
+                .putLong(runStatistics.oldestRetainedMillis())
                 .toByteArray();
         for (OutputStream publisher : publishers) {
             synchronized (publisher) {

@@ -10,10 +10,13 @@ import org.apache.flink.annotation.Internal;
  * @param bridgesBlockedMillis total time the bridges spent blocked by back-pressure
  * @param registrationsRefused registrations the head refused without failing the run: bridges that
  *     do not belong to the complete world, or that came after the run ended
+ * @param retainedBytes bytes the bridges keep until a completed checkpoint covers them
+ * @param oldestRetainedMillis age of the oldest chunk a bridge keeps for a replay, in milliseconds
  */
 @Internal
 public record RunProgress(
-        long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis, long registrationsRefused) {
+        long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis, long registrationsRefused,
+        long retainedBytes, long oldestRetainedMillis) {
     /** How many timesteps the simulation is ahead of the analytics (0 before both started and after the end). */
     public long timestepsAhead() {
         if (simulationTimestep == Long.MIN_VALUE || analyticsTimestep == Long.MIN_VALUE

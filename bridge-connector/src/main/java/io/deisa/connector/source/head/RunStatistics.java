@@ -14,22 +14,32 @@ import java.util.Map;
  */
 @Internal
 final class RunStatistics {
-    private final Map<Integer, Long> blockedNanosByBridge = new HashMap<>();
+    /** A bridge's latest report. */
+    private record Report(long blockedNanos, long retainedBytes, long oldestRetainedMillis) {}
+
+    private final Map<Integer, Report> reports = new HashMap<>();
     private long newestTimestep = Long.MIN_VALUE;
     private long blockedNanos;
+    private long retainedBytes;
     private long registrationsRefused;
     private long publishedTimestep = Long.MIN_VALUE;
     private long publishedBlockedMillis;
+    private long publishedRetainedBytes;
+    private long publishedOldestRetainedMillis;
     private long publishedRefused;
 
     /**
-     * Records a bridge's report: the newest timestep it sent and its cumulative blocked time.
+     * Records a bridge's report: the newest timestep it sent, its cumulative blocked time, the
+     * bytes it keeps until a checkpoint covers them and the age of the oldest of them.
      *
      * @return whether the totals should be published now: the newest timestep advanced
      */
-    boolean update(int bridgeId, long timestep, long bridgeBlockedNanos) {
-        Long previous = blockedNanosByBridge.put(bridgeId, bridgeBlockedNanos);
-        blockedNanos += bridgeBlockedNanos - (previous == null ? 0 : previous);
+    boolean update(int bridgeId, long timestep, long bridgeBlockedNanos, long bridgeRetainedBytes,
+            long bridgeOldestRetainedMillis) {
+        Report previous = reports.put(bridgeId,
+                new Report(bridgeBlockedNanos, bridgeRetainedBytes, bridgeOldestRetainedMillis));
+        blockedNanos += bridgeBlockedNanos - (previous == null ? 0 : previous.blockedNanos());
+        retainedBytes += bridgeRetainedBytes - (previous == null ? 0 : previous.retainedBytes());
         newestTimestep = Math.max(newestTimestep, timestep);
         if (newestTimestep <= publishedTimestep) {
             return false;
@@ -41,7 +51,8 @@ final class RunStatistics {
     /** Whether the totals changed since they were last published; if so they count as published now. */
     boolean flush() {
         if (newestTimestep == publishedTimestep && blockedMillis() == publishedBlockedMillis
-                && registrationsRefused == publishedRefused) {
+                && registrationsRefused == publishedRefused && retainedBytes == publishedRetainedBytes
+                && oldestRetainedMillis() == publishedOldestRetainedMillis) {
             return false;
         }
         markPublished();
@@ -52,6 +63,25 @@ final class RunStatistics {
         publishedTimestep = newestTimestep;
         publishedBlockedMillis = blockedMillis();
         publishedRefused = registrationsRefused;
+        publishedRetainedBytes = retainedBytes;
+        publishedOldestRetainedMillis = oldestRetainedMillis();
+    }
+
+    /** The bytes all bridges keep until a completed checkpoint covers them. */
+    long retainedBytes() {
+        return retainedBytes;
+    }
+
+    /**
+     * The age of the oldest chunk a bridge keeps, in milliseconds, as last reported (0: none). One
+     * pass over the bridges' reports, at most once per publication.
+     */
+    long oldestRetainedMillis() {
+        long oldest = 0;
+        for (Report report : reports.values()) {
+            oldest = Math.max(oldest, report.oldestRetainedMillis());
+        }
+        return oldest;
     }
 
     /** Counts a registration the head refused without failing the run (published at the next flush). */

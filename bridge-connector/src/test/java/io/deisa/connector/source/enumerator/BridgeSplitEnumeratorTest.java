@@ -392,15 +392,15 @@ class BridgeSplitEnumeratorTest {
             try (io.deisa.connector.source.head.HeadPublisherClient publisher =
                     io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
                 List<HeadClient> world = registerWorld(2);
-                world.get(0).sendStats(5, 1_000_000);
-                world.get(1).sendStats(7, 3_000_000);
+                world.get(0).sendStats(5, 1_000_000, 2_048, 30);
+                world.get(1).sendStats(7, 3_000_000, 1_024, 70);
                 publisher.progress(4);
                 // RUN_STATS travel over a socket: wait until the newest has arrived.
                 while (publisher.runProgress(4).bridgesBlockedMillis() != 4) {
                     Thread.onSpinWait();
                 }
                 assertThat(publisher.runProgress(4))
-                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0));
+                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0, 3_072, 70));
                 assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
             }
         });

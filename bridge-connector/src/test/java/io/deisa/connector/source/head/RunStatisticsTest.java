@@ -9,8 +9,8 @@ class RunStatisticsTest {
 
     @Test
     void aReportThatAdvancesTheNewestTimestepIsPublishedAtOnce() {
-        assertThat(statistics.update(0, 5, 1_000_000)).isTrue();
-        assertThat(statistics.update(1, 7, 3_000_000)).isTrue();
+        assertThat(statistics.update(0, 5, 1_000_000, 0, 0)).isTrue();
+        assertThat(statistics.update(1, 7, 3_000_000, 0, 0)).isTrue();
         assertThat(statistics.newestTimestep()).isEqualTo(7);
         assertThat(statistics.blockedMillis()).isEqualTo(4);
         assertThat(statistics.flush()).as("nothing left to publish").isFalse();
@@ -18,9 +18,9 @@ class RunStatisticsTest {
 
     @Test
     void otherChangesWaitForTheFlush() {
-        statistics.update(1, 7, 3_000_000);
-        assertThat(statistics.update(0, 5, 1_000_000)).as("timestep 5 is older than 7").isFalse();
-        assertThat(statistics.update(0, 7, 2_000_000)).as("7 is not newer").isFalse();
+        statistics.update(1, 7, 3_000_000, 0, 0);
+        assertThat(statistics.update(0, 5, 1_000_000, 0, 0)).as("timestep 5 is older than 7").isFalse();
+        assertThat(statistics.update(0, 7, 2_000_000, 0, 0)).as("7 is not newer").isFalse();
         assertThat(statistics.blockedMillis()).as("bridge 0's newest report replaces its older one").isEqualTo(5);
         assertThat(statistics.flush()).isTrue();
         assertThat(statistics.flush()).isFalse();
@@ -28,8 +28,21 @@ class RunStatisticsTest {
 
     @Test
     void blockedTimeBelowAMillisecondIsNotWorthAFrame() {
-        statistics.update(0, 1, 1_000_000);
-        statistics.update(0, 1, 1_500_000);
+        statistics.update(0, 1, 1_000_000, 0, 0);
+        statistics.update(0, 1, 1_500_000, 0, 0);
         assertThat(statistics.flush()).isFalse();
+    }
+
+    @Test
+    void retentionIsTheSumOfTheBridgesBytesAndTheOldestOfTheirAges() {
+        statistics.update(0, 1, 0, 1_000, 40);
+        statistics.update(1, 1, 0, 3_000, 250);
+        assertThat(statistics.retainedBytes()).isEqualTo(4_000);
+        assertThat(statistics.oldestRetainedMillis()).isEqualTo(250);
+        statistics.flush();
+        statistics.update(1, 1, 0, 0, 0); // an acknowledgement freed bridge 1
+        assertThat(statistics.retainedBytes()).isEqualTo(1_000);
+        assertThat(statistics.oldestRetainedMillis()).isEqualTo(40);
+        assertThat(statistics.flush()).as("retention changed").isTrue();
     }
 }
