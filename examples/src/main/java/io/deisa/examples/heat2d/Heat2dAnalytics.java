@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * between the two timesteps of the window; and the steering loop: while the mean exceeds the
  * threshold it publishes the lowered {@value Heat2dConfig#HEATER_POWER} for the simulation; and
  * every {@code snapshotEvery} shared timesteps an HDF5 snapshot of the temperature (dataset named
- * after the timestep in {@value #SNAPSHOTS}). Each result is appended as a {@link StatsRow} to
- * {@value #STATS}. Both files are written in the output directory, on the host running the
+ * after the timestep in {@value #SNAPSHOTS}). Each result is stored as a {@link StatsRow} in
+ * {@value #STATS}, one row per timestep: a callback that runs again after a recovery replaces its
+ * row, and its snapshot (API.md: sinks replace an existing dataset). Both files are written in the output directory, on the host running the
  * callbacks.
  */
 public final class Heat2dAnalytics implements AnalyticsCallback {
@@ -88,6 +89,6 @@ public final class Heat2dAnalytics implements AnalyticsCallback {
         if (snapshotSteps > 0 && windows.timestep() % snapshotSteps == 0) {
             Hdf5.write(Path.of(output, SNAPSHOTS), Long.toString(windows.timestep()), now);
         }
-        new StatsRow(windows.timestep(), mean, now.min(), now.max(), rate, published).appendTo(Path.of(output, STATS));
+        new StatsRow(windows.timestep(), mean, now.min(), now.max(), rate, published).storeIn(Path.of(output, STATS));
     }
 }

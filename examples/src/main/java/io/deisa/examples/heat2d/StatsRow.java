@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The analytics' result for one shared timestep, one line of the CSV file the analytics write
@@ -37,14 +39,32 @@ public record StatsRow(long t, double mean, double min, double max, double meanR
         Files.writeString(file, HEADER + "\n", StandardCharsets.UTF_8);
     }
 
-    /** Appends this row to {@code file}. */
-    public void appendTo(Path file) {
-        String line = t + "," + mean + "," + min + "," + max + "," + meanRate + "," + publishedPower + "\n";
+    /**
+     * Stores this row in {@code file}, in timestep order, replacing a row of the same timestep: a
+     * callback that runs again after the job recovered from a failure writes the same row again,
+     * and the file keeps one row per timestep. The file is rewritten under a temporary name and
+     * renamed into place, so a reader sees the old or the new file, never a half-written one.
+     * Linear in the rows of the file, which hold one line per shared timestep.
+     */
+    public void storeIn(Path file) {
         try {
-            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Map<Long, StatsRow> rows = new TreeMap<>();
+            if (Files.exists(file)) {
+                read(file).forEach(row -> rows.put(row.t(), row));
+            }
+            rows.put(t, this);
+            StringBuilder text = new StringBuilder(HEADER).append('\n');
+            rows.values().forEach(row -> text.append(row.line()).append('\n'));
+            Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + file, e);
+            throw new UncheckedIOException("cannot store the row of timestep " + t + " in " + file, e);
         }
+    }
+
+    private String line() {
+        return t + "," + mean + "," + min + "," + max + "," + meanRate + "," + publishedPower;
     }
 
     /** The rows of {@code file}, in file order. */
