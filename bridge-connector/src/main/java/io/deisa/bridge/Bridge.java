@@ -51,12 +51,14 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Chunks are row-major (C order) and flattened. {@code send} copies the chunk into a buffer
- * bounded in bytes (system property {@code deisa.bridge.buffer-bytes} or environment variable
- * {@code DEISA_BRIDGE_BUFFER_BYTES}, default 256 MiB) and returns; it blocks while that buffer is
- * full, and while the analytics are more than {@code maxSimulationAhead} timesteps behind (an
- * analytics-side option), which is how a slow analytics side slows the simulation down instead of
- * being flooded. Feedback published by the analytics is read with the collective {@link
+ * <p>Chunks are row-major (C order) and flattened. {@code send} first waits while the analytics
+ * are more than {@code maxSimulationAhead} timesteps behind (an analytics-side option), then copies
+ * the chunk into a buffer bounded in bytes (system property {@code deisa.bridge.buffer-bytes} or
+ * environment variable {@code DEISA_BRIDGE_BUFFER_BYTES}, default 256 MiB), waiting for room before
+ * it allocates, and returns: a slow analytics side slows the simulation down instead of being
+ * flooded. When the job takes checkpoints, the bound also holds the chunks the bridge keeps until a
+ * completed checkpoint covers them, which it sends again to a job restarted from an earlier
+ * checkpoint. Feedback published by the analytics is read with the collective {@link
  * #get(String, long)} and {@link #get(String)}.
  *
  * <p>A bridge is used from one simulation thread. This class loads no Flink class.
