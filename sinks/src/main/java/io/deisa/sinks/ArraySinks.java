@@ -25,11 +25,11 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The sinks can also be attached to any {@code DataStream<DeisaArray>} with {@code sinkTo}.
- * Each array is published atomically (see {@link Hdf5} and {@link Zarr}); a timestep that was
- * already written fails the sink, and so the job, with the writer's message. The sinks write
- * local (or shared) file-system paths, so with several task managers the path must be on a
- * shared file system. They keep no state: after a failure and restart, timesteps already written
- * are rejected as existing rather than duplicated.
+ * Each array is published atomically (see {@link Hdf5} and {@link Zarr}); a timestep written again
+ * replaces the dataset or Zarr array written before. The sinks write local (or shared) file-system
+ * paths, so with several task managers the path must be on a shared file system. They keep no
+ * state: after a failure, the job restarts from its last completed checkpoint and the arrays of
+ * the timesteps after it are written again, replacing what was written before the failure.
  */
 @PublicEvolving
 public final class ArraySinks {

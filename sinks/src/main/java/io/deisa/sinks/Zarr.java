@@ -11,10 +11,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -44,8 +47,19 @@ import java.util.stream.LongStream;
  * Chunk files hold the chunk's raw little-endian bytes in C order, so values round-trip
  * bit-exactly. The fill value is 0. The array's attributes record its deisa name and timestep.
  *
- * <p>Publication is atomic: the array is written into a hidden temporary directory next to its
- * final place and renamed into place; an existing component is never overwritten.
+ * <p>Writing a component that already holds a Zarr array replaces it (a callback that runs again
+ * after a recovery writes the same result again), with a new array that may have another shape or
+ * data type; other components of the store are untouched. Publication is atomic: the array is
+ * written into a hidden temporary directory next to its final place ({@code .<name>.tmp-<uuid>})
+ * and renamed into place. To replace an array, the old directory is first renamed aside to another
+ * such hidden name, then the new one is renamed into place and the old one deleted. Between the
+ * two renames (two system calls) the component does not exist: a reader that opens it then finds
+ * no array and should retry; a reader that opens it before or after finds the old or the new
+ * array, complete. As with any update of a directory store, a reader that read the old array's
+ * metadata and reads chunks after the replacement gets chunks of the new array or, where there is
+ * none, the fill value. If the second rename fails, the old array is renamed back; a crash between
+ * the two renames leaves the component absent (the next write of it writes it again) and the old
+ * and new arrays in hidden directories.
  */
 @PublicEvolving
 public final class Zarr {
@@ -56,6 +70,9 @@ public final class Zarr {
         /** Zarr format 3: {@code zarr.json}, chunk keys {@code "c/0/1"}. */
         V3
     }
+
+    /** The {@code node_type} of an array in a v3 {@code zarr.json}. */
+    private static final Pattern V3_ARRAY = Pattern.compile("\"node_type\"\\s*:\\s*\"array\"");
 
     private Zarr() {}
 
@@ -69,16 +86,18 @@ public final class Zarr {
     }
 
     /**
-     * Writes {@code array} as a Zarr array of {@code format} at {@code component} of {@code store};
-     * creates the store and the groups on the way as needed.
+     * Writes {@code array} as a Zarr array of {@code format} at {@code component} of {@code store},
+     * replacing the array there if there is one; creates the store and the groups on the way as
+     * needed.
      *
      * @param store the store's root directory
      * @param component the array's path in the store: {@code '/'}-separated, non-empty segments,
      *     none {@code "."}, {@code ".."}, {@code "zarr.json"} or starting with {@code "__"} or {@code ".z"}
      * @param array the array, every chunk present
      * @param format the Zarr format
-     * @throws IllegalArgumentException when the component already exists, its path is invalid, the
-     *     store holds the other Zarr format, or the array misses chunks
+     * @throws IllegalArgumentException when the component exists but is not a Zarr array of
+     *     {@code format} (a group, say), its path is invalid, the store holds the other Zarr format,
+     *     or the array misses chunks
      * @throws UncheckedIOException when the store cannot be written
      */
     public static void write(Path store, String component, DeisaArray array, Format format) {
@@ -90,9 +109,11 @@ public final class Zarr {
         SinkFiles.ensureWritableDirectory(target.getParent(), target);
         synchronized (SinkFiles.lockFor(root)) {
             checkFormat(root, format);
-            if (Files.exists(target)) {
+            boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+            if (replace && !isArray(target, format)) {
                 throw new IllegalArgumentException(
-                        "Zarr store " + root + " already has '" + component + "' (" + target + ")");
+                        "Zarr store " + root + " has '" + component + "' (" + target + "), which is not a Zarr "
+                                + (format == Format.V2 ? "v2" : "v3") + " array: it is not replaced");
             }
             Path temporary = SinkFiles.temporarySibling(target);
             try {
@@ -103,7 +124,11 @@ public final class Zarr {
                     writeGroupIfAbsent(group, format);
                 }
                 writeArray(temporary, array, format);
-                SinkFiles.publish(temporary, target, false);
+                if (replace) {
+                    swapIn(temporary, target);
+                } else {
+                    SinkFiles.publish(temporary, target, false);
+                }
             } catch (IOException | RuntimeException e) {
                 SinkFiles.deleteQuietly(temporary);
                 throw new UncheckedIOException(
@@ -111,6 +136,43 @@ public final class Zarr {
                         e instanceof IOException io ? io : new IOException(e));
             }
         }
+    }
+
+    /** Whether {@code dir} holds a Zarr array of {@code format}: {@code .zarray}, or an array's {@code zarr.json}. */
+    private static boolean isArray(Path dir, Format format) {
+        if (format == Format.V2) {
+            return Files.isRegularFile(dir.resolve(".zarray"));
+        }
+        Path metadata = dir.resolve("zarr.json");
+        if (!Files.isRegularFile(metadata)) {
+            return false;
+        }
+        try {
+            return V3_ARRAY.matcher(Files.readString(metadata)).find();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + metadata, e);
+        }
+    }
+
+    /**
+     * Replaces the array directory {@code target} with {@code temporary}: renames the old one aside
+     * to a hidden name, the new one into place (renaming the old one back if that fails), then
+     * deletes the old one.
+     */
+    private static void swapIn(Path temporary, Path target) throws IOException {
+        Path old = SinkFiles.temporarySibling(target);
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            SinkFiles.publish(temporary, target, false);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException restore) {
+                e.addSuppressed(restore);
+            }
+            throw e;
+        }
+        SinkFiles.deleteQuietly(old);
     }
 
     private static String[] checkComponent(String component, Path root) {

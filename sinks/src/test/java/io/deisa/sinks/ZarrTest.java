@@ -14,10 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -104,14 +106,89 @@ class ZarrTest {
     }
 
     @Test
-    void existingComponentIsRejectedAndKeepsItsData() {
+    void existingV3ComponentIsReplacedAndOtherComponentsAreUntouched() throws Exception {
         Path store = dir.resolve("results.zarr");
-        Zarr.write(store, "array", TestArrays.rowOfInts("array", 5, 5, 10));
+        Zarr.write(store, "event/array", TestArrays.rowOfInts("array", 5, 5, 10));
+        Zarr.write(store, "event/other", TestArrays.rowOfInts("other", 5, 1, 2));
 
-        assertThatThrownBy(() -> Zarr.write(store, "array", TestArrays.rowOfInts("array", 6, 6, 12)))
+        Zarr.write(store, "event/array", TestArrays.rowOfInts("array", 6, 6, 12));
+
+        JsonNode read = IndependentReaders.zarrV3(store, "event/array");
+        assertThat(read.get("values").toString()).isEqualTo("[6,12]");
+        assertThat(read.get("missing_chunks")).isEmpty();
+        assertThat(new ObjectMapper().readTree(store.resolve("event/array/zarr.json").toFile())
+                .at("/attributes/deisa/t").asLong()).isEqualTo(6);
+        assertThat(IndependentReaders.zarrV3(store, "event/other").get("values").toString()).isEqualTo("[1,2]");
+        assertThat(names(store.resolve("event"))).containsExactlyInAnyOrder("zarr.json", "array", "other");
+        assertThat(tree(store.resolve("event/array"))).containsExactlyInAnyOrder("zarr.json", "c", "c/0", "c/0/0", "c/0/1");
+    }
+
+    @Test
+    void existingV2ComponentIsReplacedAsZarrPythonReadsIt() throws Exception {
+        Path store = dir.resolve("results-v2.zarr");
+        Zarr.write(store, "array", TestArrays.rowOfInts("array", 5, 5, 10), Zarr.Format.V2);
+        Zarr.write(store, "other", TestArrays.rowOfInts("other", 5, 1, 2), Zarr.Format.V2);
+
+        Zarr.write(store, "array", TestArrays.rowOfInts("array", 6, 6, 12), Zarr.Format.V2);
+
+        assertThat(IndependentReaders.zarrV2(store, "array").get("values").toString()).isEqualTo("[6,12]");
+        assertThat(Files.readString(store.resolve("array/.zattrs"))).contains("\"t\": 6");
+        assertThat(IndependentReaders.zarrV2(store, "other").get("values").toString()).isEqualTo("[1,2]");
+        assertThat(names(store)).containsExactlyInAnyOrder(".zgroup", "array", "other");
+        assertThat(tree(store.resolve("array"))).containsExactlyInAnyOrder(".zarray", ".zattrs", "0.0", "0.1");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Zarr.Format.class)
+    void replacementMayChangeShapeAndDtypeAndLeavesNoOldChunk(Zarr.Format format) throws Exception {
+        Path store = dir.resolve("results.zarr");
+        Zarr.write(store, "array", TestArrays.rowOfInts("array", 5, 5, 10), format);
+        DeisaArray array = TestArrays.random(DType.FLOAT64, new int[] {3, 2}, new int[] {2, 1}, 11);
+
+        Zarr.write(store, "array", array, format);
+
+        JsonNode read = format == Zarr.Format.V3
+                ? IndependentReaders.zarrV3(store, "array")
+                : IndependentReaders.zarrV2(store, "array");
+        assertThat(read.get("dtype").asText()).isEqualTo("float64");
+        assertThat(read.get("shape").toString()).isEqualTo("[6,2]");
+        assertThat(read.get("chunks").toString()).isEqualTo("[3,2]");
+        assertThat(read.get("sha256").asText()).isEqualTo(TestArrays.sha256OfGlobalBytes(array));
+        // The old grid's chunk (0, 1) is not in the new grid: it must be gone, not read back.
+        assertThat(tree(store.resolve("array"))).containsExactlyInAnyOrderElementsOf(format == Zarr.Format.V3
+                ? List.of("zarr.json", "c", "c/0", "c/0/0", "c/1", "c/1/0")
+                : List.of(".zarray", ".zattrs", "0.0", "1.0"));
+        assertThat(names(store)).containsExactlyInAnyOrder(
+                format == Zarr.Format.V3 ? "zarr.json" : ".zgroup", "array");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Zarr.Format.class)
+    void writingAnEqualArrayAgainIsIdempotent(Zarr.Format format) throws Exception {
+        Path store = dir.resolve("results.zarr");
+        DeisaArray array = TestArrays.random(DType.UINT32, new int[] {2, 3}, new int[] {2, 2}, 5);
+        Zarr.write(store, "t/3", array, format);
+        List<String> first = tree(store);
+
+        Zarr.write(store, "t/3", TestArrays.random(DType.UINT32, new int[] {2, 3}, new int[] {2, 2}, 5), format);
+
+        JsonNode read = format == Zarr.Format.V3 ? IndependentReaders.zarrV3(store, "t/3") : IndependentReaders.zarrV2(store, "t/3");
+        assertThat(read.get("sha256").asText()).isEqualTo(TestArrays.sha256OfGlobalBytes(array));
+        assertThat(read.get("shape").toString()).isEqualTo("[4,6]");
+        assertThat(tree(store)).containsExactlyInAnyOrderElementsOf(first);
+    }
+
+    @Test
+    void aGroupIsNotReplaced() throws Exception {
+        Path store = dir.resolve("results.zarr");
+        Zarr.write(store, "event/array", TestArrays.rowOfInts("array", 5, 5, 10));
+
+        assertThatThrownBy(() -> Zarr.write(store, "event", TestArrays.rowOfInts("event", 5, 6, 12)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("already has 'array'");
-        assertThat(IndependentReaders.zarrV3(store, "array").get("values").toString()).isEqualTo("[5,10]");
+                .hasMessageContaining("has 'event'")
+                .hasMessageContaining("which is not a Zarr v3 array");
+        assertThat(IndependentReaders.zarrV3(store, "event/array").get("values").toString()).isEqualTo("[5,10]");
+        assertThat(names(store.resolve("event"))).containsExactlyInAnyOrder("zarr.json", "array");
     }
 
     @Test
@@ -139,6 +216,20 @@ class ZarrTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(notADirectory);
+        }
+    }
+
+    /** The names in {@code directory}. */
+    private static List<String> names(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    /** Every path under {@code directory}, relative to it, with '/' separators. */
+    private static List<String> tree(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(p -> !p.equals(directory)).map(p -> directory.relativize(p).toString()).toList();
         }
     }
 }
