@@ -110,9 +110,13 @@ public final class BenchCli {
         @Option(names = "--works", split = ",", defaultValue = "NOOP,MEAN", description = "Callback works.")
         List<String> works;
 
+        @Option(names = "--checkpoint-intervals", split = ",", defaultValue = "-1",
+                description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
+        List<Long> checkpointIntervals;
+
         @Override
         Scenario scenario() {
-            return new IngestScenario(bridges, sizes, works);
+            return new IngestScenario(bridges, sizes, works, checkpointIntervals);
         }
     }
 

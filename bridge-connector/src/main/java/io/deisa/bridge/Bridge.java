@@ -1,6 +1,7 @@
 package io.deisa.bridge;
 
 import io.deisa.bridge.comm.CollectiveMismatchException;
+import io.deisa.bridge.comm.CommunicatorException;
 import io.deisa.bridge.comm.Communicator;
 import io.deisa.bridge.comm.TcpCommunicator;
 import io.deisa.bridge.internal.ChunkBufferPool;
@@ -394,6 +395,9 @@ public final class Bridge implements AutoCloseable {
         ByteBuffer buffer;
         try {
             buffer = pool.acquire(array.byteSize, failure::get);
+        } catch (ChunkBufferPool.OutOfDirectMemory e) {
+            throw new DeisaException("Bridge " + bridgeId + " cannot send array '" + arrayName + "' at timestep "
+                    + timestep + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeisaException("Bridge " + bridgeId + " was interrupted while waiting to send array '"
@@ -580,7 +584,13 @@ public final class Bridge implements AutoCloseable {
                 return head.query(name, all, timestep, systemMetadata.connectTimeout());
             });
         }
-        return FeedbackAnswer.decode(comm.broadcast(answer, 0), bridgeId, name);
+        byte[] broadcast;
+        try {
+            broadcast = comm.broadcast(answer, 0);
+        } catch (CommunicatorException e) {
+            throw collectiveBroken("the broadcast of feedback '" + name + "'", e);
+        }
+        return FeedbackAnswer.decode(broadcast, bridgeId, name);
     }
 
     /**
@@ -600,7 +610,23 @@ public final class Bridge implements AutoCloseable {
         } catch (CollectiveMismatchException e) {
             collectiveFailure = new ContractError("Bridge " + bridgeId + ": " + e.getMessage(), e);
             throw collectiveFailure;
+        } catch (CommunicatorException e) {
+            throw collectiveBroken(numbered, e);
         }
+    }
+
+    /**
+     * A collective that failed because another rank left or broke the communicator: when the run
+     * failed (the reason why that rank left, most often), that failure is the cause to report.
+     */
+    private DeisaException collectiveBroken(String call, CommunicatorException e) {
+        DeisaException runFailure = failure.get();
+        if (runFailure != null) {
+            DeisaException error = new DeisaException(runFailure.getMessage(), runFailure);
+            error.addSuppressed(e);
+            return error;
+        }
+        return new DeisaException("Bridge " + bridgeId + ": " + call + " failed: " + e.getMessage(), e);
     }
 
     /** A feedback name as a Java string literal, for the description of a call. */

@@ -27,10 +27,25 @@ class MemoryBoundITCase {
 
     @Test
     void withMaxSimulationAheadZeroABridgeHoldsOneCopyOfItsChunk() throws Exception {
+        runWithDirectMemoryForOneChunk(0);
+    }
+
+    /**
+     * With maxSimulationAhead 1 a bridge may hold two copies, more than the JVM's direct memory:
+     * instead of an OutOfMemoryError, send waits for the buffer that is in use, as if its byte bound
+     * (256 MiB by default) were reached.
+     */
+    @Test
+    void aBridgeWhoseJvmHasLessDirectMemoryThanItsBoundWaitsInsteadOfFailing() throws Exception {
+        runWithDirectMemoryForOneChunk(1);
+    }
+
+    private static void runWithDirectMemoryForOneChunk(int maxSimulationAhead) throws Exception {
         SimulationHarness world = new SimulationHarness(2);
         String key = CallbackRecorder.newKey();
         // Without checkpoints: with them, a bridge also keeps each chunk until a checkpoint covers it.
-        Deisa deisa = new Deisa(world.options().maxSimulationAhead(0).checkpointInterval(Duration.ZERO).build());
+        Deisa deisa = new Deisa(world.options().maxSimulationAhead(maxSimulationAhead)
+                .checkpointInterval(Duration.ZERO).build());
         deisa.registerCallback((w, c) -> {
             CallbackRecorder.record(key, List.of(w.timestep(), w.get("array").get(0).mean()));
             Thread.sleep(1_000); // analytics slower than the simulation

@@ -64,6 +64,10 @@ public final class AnalyticsMain implements Callable<Integer> {
     @Option(names = "--state-backend", defaultValue = "hashmap", description = "hashmap or rocksdb.")
     String stateBackend;
 
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "-1",
+            description = "DeisaOptions.checkpointInterval in ms; 0: no checkpoint; negative: the default.")
+    long checkpointIntervalMs;
+
     @Option(names = "--gc-every", defaultValue = "0",
             description = "Every this many timesteps, collect (System.gc) after the callback and record the"
                     + " live heap; 0: never.")
@@ -82,7 +86,11 @@ public final class AnalyticsMain implements Callable<Integer> {
         Configuration conf = new Configuration();
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
         conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
-        Deisa deisa = new Deisa(DeisaOptions.builder().head(head).configuration(conf).build());
+        DeisaOptions.Builder options = DeisaOptions.builder().head(head).configuration(conf);
+        if (checkpointIntervalMs >= 0) {
+            options.checkpointInterval(Duration.ofMillis(checkpointIntervalMs));
+        }
+        Deisa deisa = new Deisa(options.build());
         deisa.registerCallback(new TimedCallback(work, gcEvery), List.of(WindowSpec.of(BridgesMain.ARRAY, window)));
         deisa.executeCallbacks();
         TIMES.write(out);

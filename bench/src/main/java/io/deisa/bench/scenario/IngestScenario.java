@@ -23,12 +23,17 @@ public final class IngestScenario implements Scenario {
     private final List<Integer> bridges;
     private final List<Integer> sizes;
     private final List<String> works;
+    private final List<Long> checkpointIntervals;
 
-    /** The scenario over these bridge counts, chunk sizes (n for n x n) and callback works. */
-    public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works) {
+    /**
+     * The scenario over these bridge counts, chunk sizes (n for n x n), callback works and checkpoint
+     * intervals in ms (0: off, negative: the job's default).
+     */
+    public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works, List<Long> checkpointIntervals) {
         this.bridges = bridges;
         this.sizes = sizes;
         this.works = works;
+        this.checkpointIntervals = checkpointIntervals;
     }
 
     @Override
@@ -39,30 +44,35 @@ public final class IngestScenario implements Scenario {
     @Override
     public String run(BenchContext context) throws Exception {
         MachineLimits limits = context.limits();
-        MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "MB/s assembled",
+        MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "checkpoints", "MB/s assembled",
                 "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
                 "ratio to a Java socket read (" + Format.number(limits.javaSocketReadBytesPerSecond() / 1e6, 0)
                         + " MB/s)");
         try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
-                * context.runs())) {
+                * checkpointIntervals.size() * context.runs())) {
             for (int size : sizes) {
                 for (int n : bridges) {
                     for (String work : works) {
-                        long bytesPerTimestep = (long) n * size * size * Double.BYTES;
-                        double[] rates = new double[context.runs()];
-                        for (int r = 0; r < context.runs(); r++) {
-                            PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
-                                    false, BenchContext.analytics(work, 5), BenchContext.ANALYTICS_HEAP,
-                                    BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15));
-                            String label = size + "-n" + n + "-" + work.toLowerCase() + "-run" + r;
-                            RunMeasures measures = new RunMeasures(context.run(id(), label, run));
-                            rates[r] = measures.throughput(WARMUP - 1, WARMUP + MEASURED - 1, bytesPerTimestep) / 1e6;
-                            progress.step();
+                        for (long interval : checkpointIntervals) {
+                            long bytesPerTimestep = (long) n * size * size * Double.BYTES;
+                            double[] rates = new double[context.runs()];
+                            for (int r = 0; r < context.runs(); r++) {
+                                PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
+                                        false, BenchContext.analytics(work, 5, "--checkpoint-interval-ms",
+                                                Long.toString(interval)), BenchContext.ANALYTICS_HEAP,
+                                        BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15));
+                                String label = size + "-n" + n + "-" + work.toLowerCase() + "-cp" + interval + "-run" + r;
+                                RunMeasures measures = new RunMeasures(context.run(id(), label, run));
+                                rates[r] = measures.throughput(WARMUP - 1, WARMUP + MEASURED - 1, bytesPerTimestep) / 1e6;
+                                progress.step();
+                            }
+                            Stats stats = Stats.of(rates);
+                            table.row(size + "²", n, work.toLowerCase(),
+                                    interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
+                                    stats.medianRange(0),
+                                    Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
+                                    Format.percent(stats.median() * 1e6 / limits.javaSocketReadBytesPerSecond()));
                         }
-                        Stats stats = Stats.of(rates);
-                        table.row(size + "²", n, work.toLowerCase(), stats.medianRange(0),
-                                Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
-                                Format.percent(stats.median() * 1e6 / limits.javaSocketReadBytesPerSecond()));
                     }
                 }
             }

@@ -16,6 +16,11 @@ import java.util.function.Supplier;
  *
  * <p>One chunk larger than the whole bound is still accepted when nothing else is held, so that a
  * single huge chunk cannot deadlock the bridge.
+ *
+ * <p>The JVM's own limit on direct memory ({@code -XX:MaxDirectMemorySize}, by default the heap's
+ * maximum) may be lower than the bound: when an allocation fails for lack of direct memory while
+ * buffers are in use, {@link #acquire} waits for one to come back, as if the bound were reached;
+ * with none in use it throws {@link OutOfDirectMemory}.
  */
 public final class ChunkBufferPool {
     private final long maxBytes;
@@ -53,8 +58,11 @@ public final class ChunkBufferPool {
             }
             if (allocatedBytes - freeBytes == 0 || allocatedBytes + size - freeBytes <= maxBytes) {
                 dropFreeBuffersUntil(maxBytes - size);
-                allocatedBytes += size;
-                return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buffer = allocate(size);
+                if (buffer != null) {
+                    allocatedBytes += size;
+                    return buffer;
+                }
             }
             if (start == 0) {
                 start = System.nanoTime();
@@ -62,6 +70,38 @@ public final class ChunkBufferPool {
             wait(100);
             blockedNanos += System.nanoTime() - start;
             start = System.nanoTime();
+        }
+    }
+
+    /**
+     * A new direct buffer, or null when the JVM has no direct memory left but buffers in use will
+     * come back (the caller waits for one).
+     *
+     * @throws OutOfDirectMemory when the JVM has no direct memory left and no buffer is in use
+     */
+    private ByteBuffer allocate(int size) {
+        try {
+            return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (OutOfMemoryError e) {
+            dropFreeBuffersUntil(0); // unreachable now: the JVM reclaims them on its retry
+            if (allocatedBytes - freeBytes > 0) {
+                return null;
+            }
+            try {
+                return ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+            } catch (OutOfMemoryError again) {
+                throw new OutOfDirectMemory("the JVM has no direct memory left for a chunk of " + size
+                        + " bytes (" + again.getMessage() + "): raise -XX:MaxDirectMemorySize", again);
+            }
+        }
+    }
+
+    /** The JVM cannot allocate a chunk buffer even with no other chunk held. */
+    public static final class OutOfDirectMemory extends DeisaException {
+        private static final long serialVersionUID = 1L;
+
+        OutOfDirectMemory(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -142,6 +142,9 @@ public final class HeadClient implements AutoCloseable {
         try {
             write(Protocol.REGISTER, registration.encode());
             long deadline = System.nanoTime() + timeout.toNanos();
+            // A peer that accepts the connection but never answers (a frozen analytics JVM, another
+            // service) must not hold the bridge past its timeout.
+            socket.setSoTimeout((int) Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE)));
             FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "analytics head at " + head);
             while (true) {
                 long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
@@ -174,8 +177,9 @@ public final class HeadClient implements AutoCloseable {
             }
         } catch (SocketTimeoutException e) {
             throw new DeisaTimeoutException(
-                    "Bridge " + bridgeId + " registered at " + head + " but not every bridge of world size "
-                            + registration.worldSize() + " registered within the connect timeout of " + timeout, e);
+                    "Bridge " + bridgeId + " registered at " + head + " but got no answer, or not every bridge of "
+                            + "world size " + registration.worldSize() + " registered, within the connect timeout "
+                            + "(" + timeout.toMillis() + " ms left of it)", e);
         } catch (EOFException e) {
             throw new DeisaException("The analytics head at " + head + " closed the connection while bridge "
                     + bridgeId + " was registering", e);

@@ -170,9 +170,10 @@ class DataEndpointTest {
             DataFrame.Chunk again = (DataFrame.Chunk) replay.next();
             assertThat(again.sequence()).isEqualTo(2);
             assertThat(ByteBuffer.wrap(again.data()).order(ByteOrder.LITTLE_ENDIAN).getDouble(0)).isEqualTo(2.5);
-            endpoint.awaitWritten(2);
-            assertThat(endpoint.retainedBytes()).as("chunk 1 is covered by the restored reader's checkpoint")
-                    .isEqualTo(8L * 1024 * 1024);
+            // Chunk 1 is covered by the restored reader's checkpoint: only chunk 2 is kept again.
+            while (endpoint.retainedBytes() != 8L * 1024 * 1024) {
+                Thread.onSpinWait();
+            }
             assertThat(failures).isEmpty();
         });
     }

@@ -61,7 +61,7 @@ public final class BridgeRegistry {
             worldSize = r.worldSize();
         } else if (r.worldSize() != worldSize) {
             throw new ContractViolation("Bridge " + id + " (from " + from + ") expects world size " + r.worldSize()
-                    + " but earlier bridges expect " + worldSize);
+                    + " but earlier bridges " + describe(bridges.keySet()) + " expect " + worldSize);
         }
         if (id < 0 || id >= worldSize) {
             throw new ContractViolation("Bridge id " + id + " (from " + from + ") is outside [0, " + worldSize + ")");
@@ -182,6 +182,17 @@ public final class BridgeRegistry {
     /** The ids of the bridges registered so far, with their addresses, for messages. */
     public String registeredBridges() {
         return describe(bridges.keySet());
+    }
+
+    /** The ids in {@code [0, worldSize)} that have not registered (at most 20, then "..."), for messages. */
+    public String missingBridges() {
+        List<String> missing = new ArrayList<>();
+        for (int id = 0; id < worldSize && missing.size() <= 20; id++) {
+            if (!bridges.containsKey(id)) {
+                missing.add(missing.size() == 20 ? "..." : Integer.toString(id));
+            }
+        }
+        return missing.toString();
     }
 
     /** The expected number of bridges, or -1 before the first registration. */

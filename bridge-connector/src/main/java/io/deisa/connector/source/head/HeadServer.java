@@ -164,7 +164,7 @@ public final class HeadServer implements AutoCloseable {
             }
             registered = registry.worldSize() < 0 ? "no bridge registered"
                     : "only bridge(s) " + registry.registeredBridges() + " of world size " + registry.worldSize()
-                            + " registered";
+                            + " registered; missing: " + registry.missingBridges();
         }
         runFailed("Not every bridge registered at the analytics head " + host + ":" + port + " within "
                 + registrationTimeout + " (" + REGISTRATION_TIMEOUT_KEY + "): " + registered);
@@ -180,7 +180,7 @@ public final class HeadServer implements AutoCloseable {
                 session.setDaemon(true);
                 session.start();
             } catch (IOException e) {
-                if (!closing) {
+                if (!closing && state != RunState.ENDED) {
                     LOG.warn("Head stopped accepting bridges: {}", e.toString());
                 }
                 return;
@@ -363,7 +363,8 @@ public final class HeadServer implements AutoCloseable {
                 break;
             case Protocol.ABORT:
                 session.aborted = true;
-                runFailed("B" + peer.substring(1) + " left the run abnormally: " + payload.getString());
+                runFailed("B" + peer.substring(1) + " left the run abnormally: " + payload.getString()
+                        + whileRegistering());
                 break;
             case Protocol.GET:
                 String key = payload.getString();
@@ -388,6 +389,14 @@ public final class HeadServer implements AutoCloseable {
                 break;
             default:
                 throw new ProtocolException("Unexpected " + frame.name() + " frame from " + peer);
+        }
+    }
+
+    /** While the world is incomplete, which bridges are missing, for failure messages; else empty. */
+    private String whileRegistering() {
+        synchronized (registry) {
+            return state == RunState.REGISTERING && registry.worldSize() > 0
+                    ? " (the world was incomplete; missing bridges: " + registry.missingBridges() + ")" : "";
         }
     }
 
@@ -435,7 +444,9 @@ public final class HeadServer implements AutoCloseable {
      * during the run it is an intruder and gives up. Called holding {@code registry}'s lock.
      */
     private void refuse(Registration registration, Session session, String from) {
-        boolean retry = state != RunState.RUNNING;
+        // A bridge of the failed run's own simulation has nothing to wait for: its run is over.
+        boolean ownFailedRun = state == RunState.FAILED && registration.simulationId().equals(registry.simulationId());
+        boolean retry = state != RunState.RUNNING && !ownFailedRun;
         String reason = switch (state) {
             case RUNNING -> "the analytics head at " + host + ":" + port + " runs run " + runId + " of simulation "
                     + registry.simulationId() + ", whose " + registry.worldSize()

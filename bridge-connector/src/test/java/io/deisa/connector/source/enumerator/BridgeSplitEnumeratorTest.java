@@ -460,7 +460,7 @@ class BridgeSplitEnumeratorTest {
                     .isInstanceOf(BridgeSplitEnumerator.BridgeRunException.class)
                     .hasMessageMatching("Not every bridge registered at the analytics head 127.0.0.1:\\d+ within PT0.3S "
                             + "\\(deisa.head.registration-timeout\\): only bridge\\(s\\) \\[0 \\(from /127.0.0.1:\\d+\\)\\] "
-                            + "of world size 2 registered");
+                            + "of world size 2 registered; missing: \\[1\\]");
             assertThatThrownBy(() -> lonely.get(5, TimeUnit.SECONDS))
                     .cause().isInstanceOf(DeisaException.class).hasMessageContaining("Not every bridge registered");
         });

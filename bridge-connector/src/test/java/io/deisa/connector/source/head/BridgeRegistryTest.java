@@ -73,7 +73,7 @@ class BridgeRegistryTest {
                 .isInstanceOf(ContractViolation.class)
                 .hasMessageContaining("Bridge 1")
                 .hasMessageContaining("world size 3")
-                .hasMessageContaining("expect 4");
+                .hasMessageContaining("expect 4").hasMessageContaining("earlier bridges [0 (from /10.0.0.0:5000)]");
     }
 
     @Test
