@@ -50,16 +50,21 @@ public final class SessionCluster implements AutoCloseable {
         return start(taskManagers, ROOT.resolve("cluster/target/it-cluster-" + ProcessHandle.current().pid()));
     }
 
-    /** As {@link #start(int)}, with the run directory {@code runDir}. */
-    public static SessionCluster start(int taskManagers, Path runDir) throws Exception {
+    /**
+     * As {@link #start(int)}, with the run directory {@code runDir} and extra {@code -Dkey=value}
+     * settings for every JVM of the cluster.
+     */
+    public static SessionCluster start(int taskManagers, Path runDir, String... settings) throws Exception {
         SessionCluster cluster = new SessionCluster(runDir);
         try {
-            cluster.script(Duration.ofSeconds(120), "start", "--taskmanagers", String.valueOf(taskManagers),
+            List<String> args = new ArrayList<>(List.of("start", "--taskmanagers", String.valueOf(taskManagers),
                     "-Drest.port=" + cluster.restPort,
                     "-Djobmanager.rpc.port=" + freePort(),
                     "-Djobmanager.memory.process.size=1024m",
                     "-Dtaskmanager.memory.process.size=1280m",
-                    "-Dexecution.checkpointing.interval=2s");
+                    "-Dexecution.checkpointing.interval=2s"));
+            args.addAll(List.of(settings));
+            cluster.script(Duration.ofSeconds(120), args.toArray(String[]::new));
         } catch (Exception | AssertionError e) {
             cluster.close();
             throw e;
@@ -130,6 +135,40 @@ public final class SessionCluster implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Kills with SIGKILL the TaskManager process that runs the first subtask of the job's vertex
+     * whose name starts with {@code vertexName}: the REST API names its TaskManager's resource id,
+     * which that TaskManager's log names at its start.
+     *
+     * @return the killed process
+     */
+    public ProcessHandle killTaskManagerRunning(String jobId, String vertexName) throws Exception {
+        String vertexId = null;
+        for (JsonNode vertex : get("/jobs/" + jobId).get("vertices")) {
+            if (vertex.get("name").asText().startsWith(vertexName)) {
+                vertexId = vertex.get("id").asText();
+            }
+        }
+        if (vertexId == null) {
+            throw new AssertionError("job " + jobId + " has no vertex named " + vertexName + "...");
+        }
+        String resourceId = get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers")
+                .get("taskmanagers").get(0).get("taskmanager-id").asText();
+        try (Stream<Path> logs = Files.list(runDir.resolve("log"))) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().matches("taskmanager-\\d+\\.log")).toList()) {
+                if (Files.readString(log).contains("Starting TaskManager with ResourceID: " + resourceId)) {
+                    String name = log.getFileName().toString().replace(".log", ".pid");
+                    long pid = Long.parseLong(Files.readString(runDir.resolve(name)).trim());
+                    ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+                    process.destroyForcibly(); // SIGKILL
+                    process.onExit().get(30, TimeUnit.SECONDS);
+                    return process;
+                }
+            }
+        }
+        throw new AssertionError("no TaskManager log names resource id " + resourceId);
     }
 
     /** The cluster's JVMs, from the pid files. */

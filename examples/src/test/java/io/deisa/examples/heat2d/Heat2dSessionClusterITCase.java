@@ -38,17 +38,37 @@ class Heat2dSessionClusterITCase {
 
     @Test
     void heat2dAnalyticsSubmittedToASessionClusterAgainstFourMpiRanks() throws Exception {
+        runOnSessionCluster("it-heat2d-cluster-", null);
+    }
+
+    /**
+     * The same run with the TaskManager that runs the callbacks killed with SIGKILL mid-run: the job
+     * restarts from its last checkpoint on the other TaskManager, the bridges replay what the
+     * checkpoint does not cover, and the results are those of a run without the kill.
+     */
+    @Test
+    void aTaskManagerKilledMidRunChangesNoResult() throws Exception {
+        runOnSessionCluster("it-heat2d-kill-", "Analytics callbacks");
+    }
+
+    /**
+     * heat2d on a 2-TaskManager session cluster against 4 MPI ranks; when {@code killVertex} is set,
+     * the TaskManager running that vertex is killed once the analytics wrote 10 of their 41 rows.
+     */
+    private static void runOnSessionCluster(String runName, String killVertex) throws Exception {
         Optional<MpirunLauncher> launcher = MpirunLauncher.find();
         Assumptions.assumeTrue(launcher.isPresent() || "true".equalsIgnoreCase(System.getenv("CI")),
                 "Open MPI with Java bindings is not installed: run bin/setup");
         assertThat(launcher).as("mpirun, ompi_info and libmpi_java.so (installed by bin/setup)").isPresent();
 
-        Path dir = Path.of("target", "it-heat2d-cluster-" + ProcessHandle.current().pid()).toAbsolutePath();
+        Path dir = Path.of("target", runName + ProcessHandle.current().pid()).toAbsolutePath();
         Path output = dir.resolve("output");
         Path mpirunOutput = dir.resolve("mpirun.out");
         Files.createDirectories(dir);
 
-        SessionCluster cluster = SessionCluster.start(2, dir.resolve("cluster"));
+        // A lost TaskManager is noticed within seconds, not after the default 50 s heartbeat timeout.
+        SessionCluster cluster = SessionCluster.start(2, dir.resolve("cluster"),
+                "-Dheartbeat.interval=1000", "-Dheartbeat.timeout=5000");
         List<ProcessHandle> jvms = cluster.processes();
         try {
             assertThat(jvms).as("JobManager + 2 TaskManagers").hasSize(3).allMatch(ProcessHandle::isAlive);
@@ -65,6 +85,11 @@ class Heat2dSessionClusterITCase {
             Process mpirun = launcher.get().start(Heat2dRunAssertions.CONFIG, "127.0.0.1:" + headPort,
                     Duration.ofSeconds(60), mpirunOutput);
             try {
+                if (killVertex != null) {
+                    awaitRows(output.resolve(Heat2dAnalytics.STATS), 10, mpirun);
+                    ProcessHandle killed = cluster.killTaskManagerRunning(jobId, killVertex);
+                    assertThat(killed.isAlive()).isFalse();
+                }
                 assertThat(mpirun.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("mpirun ended: %s", read(mpirunOutput)).isTrue();
                 assertThat(mpirun.exitValue()).as("mpirun exit code; output:%n%s", read(mpirunOutput)).isZero();
             } finally {
@@ -77,6 +102,10 @@ class Heat2dSessionClusterITCase {
                 fail("the job did not finish: %s%nmpirun output:%n%s", e.getMessage(), read(mpirunOutput));
             }
             assertThat(cluster.get("/jobs/" + jobId).get("state").asText()).isEqualTo("FINISHED");
+            if (killVertex != null) {
+                assertThat(cluster.get("/jobs/" + jobId + "/exceptions").get("exceptionHistory").get("entries"))
+                        .as("the failure the kill caused").isNotEmpty();
+            }
 
             // The head ran on the JobManager; the ranks' final state against the analytics' results.
             assertThat(Files.readString(cluster.runDir.resolve("log/jobmanager.log")))
@@ -87,6 +116,19 @@ class Heat2dSessionClusterITCase {
             cluster.close();
             assertThat(jvms).as("cluster JVMs left after bin/cluster stop").noneMatch(ProcessHandle::isAlive);
         }
+    }
+
+    /** Waits until the analytics stored {@code rows} rows, while the simulation runs. */
+    private static void awaitRows(Path stats, int rows, Process simulation) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline && simulation.isAlive()) {
+            if (Files.exists(stats) && StatsRow.read(stats).size() >= rows) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the analytics did not store " + rows + " rows in " + stats
+                + (simulation.isAlive() ? " in time" : " before the simulation ended"));
     }
 
     /** The shaded analytics jar built by this module before its tests. */
