@@ -155,9 +155,13 @@ public final class BenchCli {
         @Option(names = "--share-every", split = ",", defaultValue = "1,10", description = "Share intervals.")
         List<Integer> shareEvery;
 
+        @Option(names = "--checkpoint-intervals", split = ",", defaultValue = "-1",
+                description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
+        List<Long> checkpointIntervals;
+
         @Override
         Scenario scenario() {
-            return new SlowdownScenario(ranks, sizes, shareEvery);
+            return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals);
         }
     }
 

@@ -32,12 +32,18 @@ public final class SlowdownScenario implements Scenario {
     private final List<Integer> ranks;
     private final List<Integer> sizes;
     private final List<Integer> shareEvery;
+    private final List<Long> checkpointIntervals;
 
-    /** The scenario over these rank counts, tile sizes per rank and share intervals. */
-    public SlowdownScenario(List<Integer> ranks, List<Integer> sizes, List<Integer> shareEvery) {
+    /**
+     * The scenario over these rank counts, tile sizes per rank, share intervals and checkpoint
+     * intervals in ms (0: off, negative: the job's default).
+     */
+    public SlowdownScenario(List<Integer> ranks, List<Integer> sizes, List<Integer> shareEvery,
+            List<Long> checkpointIntervals) {
         this.ranks = ranks;
         this.sizes = sizes;
         this.shareEvery = shareEvery;
+        this.checkpointIntervals = checkpointIntervals;
     }
 
     @Override
@@ -49,23 +55,27 @@ public final class SlowdownScenario implements Scenario {
     public String run(BenchContext context) throws Exception {
         MpirunLauncher mpirun = MpirunLauncher.find().orElseThrow(() -> new IllegalStateException(
                 "S3 needs mpirun, ompi_info and the Open MPI Java bindings (bin/setup installs them)"));
-        MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "share every", "mode",
+        MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "share every", "mode", "checkpoints",
                 "step loop (ms/step)", "inside send (ms/step)", "slowdown vs no bridge");
         List<String> modes = List.of("NOOP", "MEAN_MIN_MAX");
         try (ProgressBar progress = context.progress(id(),
-                (long) ranks.size() * sizes.size() * (1 + shareEvery.size() * modes.size()) * context.runs())) {
+                (long) ranks.size() * sizes.size() * (1 + shareEvery.size() * modes.size() * checkpointIntervals.size())
+                        * context.runs())) {
             for (int r : ranks) {
                 for (int size : sizes) {
-                    double[][] alone = runs(context, mpirun, r, size, 1, null, progress);
+                    double[][] alone = runs(context, mpirun, r, size, 1, null, -1, progress);
                     double baseline = Stats.of(alone[0]).median();
-                    table.row(r, size + "²", "–", "no bridge", Stats.of(alone[0]).medianRange(3), "–", "–");
+                    table.row(r, size + "²", "–", "no bridge", "–", Stats.of(alone[0]).medianRange(3), "–", "–");
                     for (int k : shareEvery) {
                         for (String mode : modes) {
-                            double[][] shared = runs(context, mpirun, r, size, k, mode, progress);
-                            Stats loop = Stats.of(shared[0]);
-                            table.row(r, size + "²", k, "bridge + " + mode.toLowerCase().replace('_', '-'),
-                                    loop.medianRange(3), Stats.of(shared[1]).medianRange(3),
-                                    Format.percent(loop.median() / baseline - 1));
+                            for (long interval : checkpointIntervals) {
+                                double[][] shared = runs(context, mpirun, r, size, k, mode, interval, progress);
+                                Stats loop = Stats.of(shared[0]);
+                                table.row(r, size + "²", k, "bridge + " + mode.toLowerCase().replace('_', '-'),
+                                        interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
+                                        loop.medianRange(3), Stats.of(shared[1]).medianRange(3),
+                                        Format.percent(loop.median() / baseline - 1));
+                            }
                         }
                     }
                 }
@@ -81,11 +91,11 @@ public final class SlowdownScenario implements Scenario {
 
     /** Per run: {ms per step of the slowest rank, ms inside send per step (mean over ranks)}. */
     private double[][] runs(BenchContext context, MpirunLauncher mpirun, int ranks, int size, int k, String mode,
-            ProgressBar progress) throws Exception {
+            long checkpointInterval, ProgressBar progress) throws Exception {
         double[][] figures = new double[2][context.runs()];
         for (int run = 0; run < context.runs(); run++) {
             Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + (mode == null ? "alone"
-                    : k + "-" + mode.toLowerCase()) + "-run" + run);
+                    : k + "-" + mode.toLowerCase() + "-cp" + checkpointInterval) + "-run" + run);
             Files.createDirectories(dir);
             String head = "127.0.0.1:" + Ports.free();
             List<String> args = new ArrayList<>(List.of("--size", Integer.toString(size),
@@ -98,7 +108,8 @@ public final class SlowdownScenario implements Scenario {
                     args.addAll(List.of("--head", head));
                     group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP,
                             PipelineRun.jvmOptions(PipelineRun.ANALYTICS_OPTIONS_ENV), AnalyticsMain.class,
-                            List.of("--head", head, "--work", mode, "--out", dir.resolve("callbacks.tsv").toString())));
+                            List.of("--head", head, "--work", mode, "--checkpoint-interval-ms",
+                                    Long.toString(checkpointInterval), "--out", dir.resolve("callbacks.tsv").toString())));
                 }
                 List<String> rankOptions = new ArrayList<>(JvmCommand.options(RANK_HEAP));
                 rankOptions.addAll(PipelineRun.jvmOptions(PipelineRun.BRIDGE_OPTIONS_ENV));
