@@ -139,6 +139,24 @@ class BridgeSplitEnumeratorTest {
         context.runAndWait(() -> enumerator.addReader(subtask));
     }
 
+    /** What a test does with a running enumerator, one reader and the job's publisher connected. */
+    @FunctionalInterface
+    private interface PublisherTest {
+        void run(io.deisa.connector.source.head.HeadPublisherClient publisher) throws Exception;
+    }
+
+    /** Starts the enumerator (one reader, "temperature" requested), connects a publisher, runs {@code test}. */
+    private void withPublisher(PublisherTest test) {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                test.run(publisher);
+            }
+        });
+    }
+
     /** Registration of bridge {@code id} owning chunk {@code position} of a 1-d "temperature". */
     private static Registration registration(int id, int worldSize, int position) {
         ArrayMetadata md = ArrayMetadata.builder()
@@ -386,62 +404,47 @@ class BridgeSplitEnumeratorTest {
 
     @Test
     void bridgeStatisticsReachTheJobsPublisherForItsMetrics() {
-        assertTimeoutPreemptively(GUARD, () -> {
-            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
-            addReader(0, "localhost");
-            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
-                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
-                List<HeadClient> world = registerWorld(2);
-                world.get(0).sendStats(5, 1_000_000, 2_048, 30);
-                world.get(1).sendStats(7, 3_000_000, 1_024, 70);
-                publisher.progress(4);
-                // RUN_STATS travel over a socket: wait until the newest has arrived.
-                while (publisher.runProgress(4).bridgesBlockedMillis() != 4) {
-                    Thread.onSpinWait();
-                }
-                assertThat(publisher.runProgress(4))
-                        .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0, 3_072, 70));
-                assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
+        withPublisher(publisher -> {
+            List<HeadClient> world = registerWorld(2);
+            world.get(0).sendStats(5, 1_000_000, 2_048, 30);
+            world.get(1).sendStats(7, 3_000_000, 1_024, 70);
+            publisher.progress(4);
+            // RUN_STATS travel over a socket: wait until the newest has arrived.
+            while (publisher.runProgress(4).bridgesBlockedMillis() != 4) {
+                Thread.onSpinWait();
             }
+            assertThat(publisher.runProgress(4))
+                    .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0, 3_072, 70));
+            assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
         });
     }
 
     @Test
     void aRegistrationAfterTheWorldIsCompleteIsRefusedCountedAndTheRunGoesOn() {
-        assertTimeoutPreemptively(GUARD, () -> {
-            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
-            addReader(0, "localhost");
-            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
-                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
-                registerWorld(2);
-                assertThatThrownBy(() -> register(registration(1, 2, 1)).get(5, TimeUnit.SECONDS))
-                        .cause()
-                        .isInstanceOfSatisfying(HeadClient.RefusedException.class,
-                                refused -> assertThat(refused.retry()).as("an intruder gives up").isFalse())
-                        .hasMessageContaining("refused bridge 1")
-                        .hasMessageContaining("whose 2 bridges have all registered")
-                        .hasMessageMatching("(?s).*bridge 1 of simulation sim \\(from /127.0.0.1:\\d+\\) does not belong.*");
-                while (publisher.runProgress(0).registrationsRefused() != 1) {
-                    Thread.onSpinWait(); // RUN_STATS arrive within the head's 100 ms flush
-                }
-                assertThat(context.getOneTimeCallables()).as("the run was not failed").isEmpty();
+        withPublisher(publisher -> {
+            registerWorld(2);
+            assertThatThrownBy(() -> register(registration(1, 2, 1)).get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(HeadClient.RefusedException.class,
+                            refused -> assertThat(refused.retry()).as("an intruder gives up").isFalse())
+                    .hasMessageContaining("refused bridge 1")
+                    .hasMessageContaining("whose 2 bridges have all registered")
+                    .hasMessageMatching("(?s).*bridge 1 of simulation sim \\(from /127.0.0.1:\\d+\\) does not belong.*");
+            while (publisher.runProgress(0).registrationsRefused() != 1) {
+                Thread.onSpinWait(); // RUN_STATS arrive within the head's 100 ms flush
             }
+            assertThat(context.getOneTimeCallables()).as("the run was not failed").isEmpty();
         });
     }
 
     @Test
     void atTheEndOfTheRunTheHeadStopsListeningBeforeItConfirmsTheEnd() {
-        assertTimeoutPreemptively(GUARD, () -> {
-            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
-            addReader(0, "localhost");
-            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
-                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
-                registerWorld(2);
-                publisher.progress(Long.MAX_VALUE);
-                publisher.awaitRunEnded(TIMEOUT);
-                assertThatThrownBy(() -> new java.net.Socket(HOST, port).close())
-                        .isInstanceOf(java.net.ConnectException.class);
-            }
+        withPublisher(publisher -> {
+            registerWorld(2);
+            publisher.progress(Long.MAX_VALUE);
+            publisher.awaitRunEnded(TIMEOUT);
+            assertThatThrownBy(() -> new java.net.Socket(HOST, port).close())
+                    .isInstanceOf(java.net.ConnectException.class);
         });
     }
 
