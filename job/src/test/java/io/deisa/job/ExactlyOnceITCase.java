@@ -14,6 +14,10 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,7 +25,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TaskManager lost mid-run loses no timestep: the job restarts from its last completed
@@ -60,18 +68,66 @@ class ExactlyOnceITCase {
     }
 
     /**
+     * The task manager dies while a checkpoint is in flight: a callback holds the task for 3 s, so
+     * the barriers of the checkpoints triggered meanwhile (every 100 ms) wait behind it; the kill
+     * aborts them and the job restores the last completed one.
+     */
+    @Test
+    void aFailureDuringACheckpoint(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        runHolding(cluster, Duration.ofMillis(100), 20);
+    }
+
+    /** Waits until the running job's REST statistics show a checkpoint in progress. */
+    private static void awaitCheckpointInProgress(MiniCluster cluster) throws Exception {
+        String job = cluster.listJobs().get().stream().filter(j -> !j.getJobState().isGloballyTerminalState())
+                .findFirst().orElseThrow().getJobId().toString();
+        URI uri = URI.create(cluster.getRestAddress().get() + "/jobs/" + job + "/checkpoints");
+        HttpClient http = HttpClient.newHttpClient();
+        Pattern inProgress = Pattern.compile("\"in_progress\"\\s*:\\s*([0-9]+)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String body = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher count = inProgress.matcher(body);
+            if (count.find() && Integer.parseInt(count.group(1)) > 0) {
+                return;
+            }
+        }
+        throw new AssertionError("no checkpoint in progress within 30 s: " + uri);
+    }
+
+    /** Per run key: released when the callback of the paused timestep starts holding its task. */
+    private static final Map<String, CountDownLatch> HOLDING = new ConcurrentHashMap<>();
+
+    /**
      * Two bridges of scalars {@code t * (rank + 1)}, a callback over a window of 3 that publishes the
      * sum, and the task manager killed (and a new one started) once the callbacks reached each of
      * {@code killAt}.
      */
     private static void runKilling(MiniCluster cluster, Duration checkpointInterval, int... killAt) throws Exception {
-        runKilling(cluster, checkpointInterval, new Configuration(), killAt);
+        runScenario(cluster, checkpointInterval, new Configuration(), -1, killAt);
     }
 
     private static void runKilling(MiniCluster cluster, Duration checkpointInterval, Configuration conf, int... killAt)
             throws Exception {
+        runScenario(cluster, checkpointInterval, conf, -1, killAt);
+    }
+
+    /** Kills while the callback of {@code holdAt} holds its task (the first time it runs). */
+    private static void runHolding(MiniCluster cluster, Duration checkpointInterval, long holdAt) throws Exception {
+        runScenario(cluster, checkpointInterval, new Configuration(), holdAt);
+    }
+
+    /**
+     * Runs the scenario: the task manager is killed (and a new one started) while the callback of
+     * {@code holdAt} holds its task ({@code -1}: never), and once the callbacks reached each of
+     * {@code killAt}.
+     */
+    private static void runScenario(MiniCluster cluster, Duration checkpointInterval, Configuration conf, long holdAt,
+            int... killAt) throws Exception {
         SimulationHarness world = new SimulationHarness(2);
         String windows = CallbackRecorder.newKey();
+        CountDownLatch holding = new CountDownLatch(1);
+        HOLDING.put(windows, holding);
         Deisa deisa = new Deisa(world.options().maxSimulationAhead(2).checkpointInterval(checkpointInterval)
                 .configuration(conf).build());
         deisa.registerCallback((w, c) -> {
@@ -81,6 +137,11 @@ class ExactlyOnceITCase {
             }
             CallbackRecorder.record(windows, List.of(w.timestep(), window));
             c.set("sum", window.get(window.size() - 1), w.timestep());
+            CountDownLatch hold = HOLDING.get(windows);
+            if (w.timestep() == holdAt && hold.getCount() > 0) {
+                hold.countDown();
+                Thread.sleep(3_000); // interrupted by the kill
+            }
             Thread.sleep(10); // spread the run over several checkpoints
         }, List.of(WindowSpec.of("array", 3)));
 
@@ -102,6 +163,13 @@ class ExactlyOnceITCase {
                 throw new IllegalStateException(e);
             }
         });
+        if (holdAt >= 0) {
+            assertThat(holding.await(60, TimeUnit.SECONDS)).as("the callback of %d holds its task", holdAt).isTrue();
+            awaitCheckpointInProgress(cluster);
+            cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
+            cluster.startTaskManager();
+            taskManagers++;
+        }
         for (int at : killAt) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (CallbackRecorder.observed(windows).size() < at && System.nanoTime() < deadline) {
