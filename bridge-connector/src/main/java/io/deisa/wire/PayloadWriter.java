@@ -48,6 +48,13 @@ public final class PayloadWriter {
         return putBytes(value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Appends UTF-8 text without a length prefix: the {@code text} that ends a payload. */
+    public PayloadWriter putText(String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        ensure(bytes.length).buffer.put(bytes);
+        return this;
+    }
+
     /** Appends {@code u32 length | bytes}. */
     public PayloadWriter putBytes(byte[] value) {
         putInt(value.length);

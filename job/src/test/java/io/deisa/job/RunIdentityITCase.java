@@ -10,7 +10,7 @@ import io.deisa.bridge.ContractError;
 import io.deisa.bridge.DType;
 import io.deisa.bridge.DeisaException;
 import io.deisa.bridge.SystemMetadata;
-import io.deisa.connector.source.head.HeadServer;
+import io.deisa.connector.source.BridgeSourceOptions;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -135,7 +135,7 @@ class RunIdentityITCase {
     void aWorldThatNeverCompletesFailsTheRunNamingWhoRegistered() throws Exception {
         SimulationHarness world = new SimulationHarness(2, Duration.ofSeconds(60));
         Configuration conf = new Configuration();
-        conf.setString(HeadServer.REGISTRATION_TIMEOUT_KEY, "3 s");
+        conf.setString(BridgeSourceOptions.REGISTRATION_TIMEOUT.key(), "3 s");
         Deisa deisa = new Deisa(world.options().configuration(conf).build());
         deisa.registerCallback((w, c) -> { }, List.of(WindowSpec.of("array")));
         CompletableFuture<Bridge> lonely = CompletableFuture.supplyAsync(() ->
@@ -144,7 +144,7 @@ class RunIdentityITCase {
         assertThatThrownBy(deisa::executeCallbacks)
                 .isInstanceOf(DeisaExecutionException.class)
                 .hasMessageContaining("Not every bridge registered at the analytics head")
-                .hasMessageContaining("within PT3S (" + HeadServer.REGISTRATION_TIMEOUT_KEY + ")")
+                .hasMessageContaining("within PT3S (" + BridgeSourceOptions.REGISTRATION_TIMEOUT.key() + ")")
                 .hasMessageMatching(".*only bridge\\(s\\) \\[0 \\(from /127.0.0.1:\\d+\\)\\] of world size 2 registered.*");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
         assertThatThrownBy(() -> lonely.get(30, TimeUnit.SECONDS))

@@ -56,7 +56,7 @@ public final class DataEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataEndpoint.class);
     /** How long a connecting reader may take to send its HELLO and SUBSCRIBE. */
     private static final int SUBSCRIBE_TIMEOUT_MILLIS = 10_000;
-    /** How often the idle sender looks for a newer subscription. */
+    /** How often a sender with nothing to write looks for a newer subscription. */
     private static final long POLL_MILLIS = 20;
 
     private final int bridgeId;
@@ -204,12 +204,16 @@ public final class DataEndpoint implements AutoCloseable {
             try {
                 Subscription subscription = handshake(channel);
                 if (subscription != null) {
+                    // Whatever the sender is doing with the old connection, it is over. Closed
+                    // before the hand-over, so that it is never the new one.
+                    closeQuietly(current);
                     Subscription replaced = pending.getAndSet(subscription);
                     if (replaced != null) {
                         closeQuietly(replaced.channel());
                     }
-                    // Whatever the sender is doing with the old connection, it is over.
-                    closeQuietly(current);
+                    synchronized (pending) {
+                        pending.notifyAll();
+                    }
                 }
             } catch (IOException e) {
                 LOG.warn("Bridge {}: refused a data connection: {}", bridgeId, e.getMessage());
@@ -280,16 +284,19 @@ public final class DataEndpoint implements AutoCloseable {
         }
     }
 
+    /** Blocks until the acceptor hands over a subscription; interrupted when the endpoint closes. */
     private Subscription awaitSubscription() throws InterruptedException {
-        while (true) {
-            Subscription next = pending.getAndSet(null);
-            if (next != null) {
-                return next;
+        synchronized (pending) {
+            while (true) {
+                Subscription next = pending.getAndSet(null);
+                if (next != null) {
+                    return next;
+                }
+                if (closed) {
+                    throw new InterruptedException();
+                }
+                pending.wait();
             }
-            if (closed) {
-                throw new InterruptedException();
-            }
-            Thread.sleep(POLL_MILLIS);
         }
     }
 
@@ -445,6 +452,9 @@ public final class DataEndpoint implements AutoCloseable {
         Subscription waiting = pending.getAndSet(null);
         if (waiting != null) {
             closeQuietly(waiting.channel());
+        }
+        synchronized (pending) {
+            pending.notifyAll();
         }
         sender.interrupt();
         acceptor.interrupt();

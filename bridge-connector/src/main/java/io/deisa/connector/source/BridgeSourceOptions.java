@@ -31,7 +31,7 @@ public final class BridgeSourceOptions {
 
     /** How long the head waits for every bridge of the world to register. */
     public static final ConfigOption<Duration> REGISTRATION_TIMEOUT =
-            ConfigOptions.key(io.deisa.connector.source.head.HeadServer.REGISTRATION_TIMEOUT_KEY)
+            ConfigOptions.key("deisa.head.registration-timeout")
                     .durationType()
                     .defaultValue(Duration.ofMinutes(30))
                     .withDescription("How long after the job starts every bridge of the simulation may take to "

@@ -1,5 +1,6 @@
 package io.deisa.connector.source.head;
 
+import io.deisa.connector.source.BridgeSourceOptions;
 import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
@@ -71,8 +72,6 @@ public final class HeadServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadServer.class);
     /** How often statistics that did not advance the newest timestep reach the publisher. */
     private static final long RUN_STATS_FLUSH_MILLIS = 100;
-    /** The configuration key that sets {@code registrationTimeout}, named in its failure. */
-    public static final String REGISTRATION_TIMEOUT_KEY = "deisa.head.registration-timeout";
 
     private final String host;
     private final int port;
@@ -167,7 +166,7 @@ public final class HeadServer implements AutoCloseable {
                             + " registered; missing: " + registry.missingBridges();
         }
         runFailed("Not every bridge registered at the analytics head " + host + ":" + port + " within "
-                + registrationTimeout + " (" + REGISTRATION_TIMEOUT_KEY + "): " + registered);
+                + registrationTimeout + " (" + BridgeSourceOptions.REGISTRATION_TIMEOUT.key() + "): " + registered);
     }
 
     private void acceptLoop() {
@@ -463,12 +462,7 @@ public final class HeadServer implements AutoCloseable {
         synchronized (runStatistics) {
             runStatistics.refused();
         }
-        byte[] payload = new PayloadWriter().putByte(retry ? 1 : 0).toByteArray();
-        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        byte[] frame = new byte[payload.length + text.length];
-        System.arraycopy(payload, 0, frame, 0, payload.length);
-        System.arraycopy(text, 0, frame, payload.length, text.length);
-        session.send(Protocol.REFUSED, frame);
+        session.send(Protocol.REFUSED, new PayloadWriter().putByte(retry ? 1 : 0).putText(reason).toByteArray());
     }
 
     /**

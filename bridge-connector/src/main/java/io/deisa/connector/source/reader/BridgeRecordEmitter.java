@@ -32,12 +32,14 @@ public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, Chu
 
     @Override
     public void emitRecord(ChunkRecord chunk, SourceOutput<ChunkRecord> output, BridgeSplitState split) {
-        if (chunk.isTimestepStart() || chunk.sequence >= split.nextSequence()) {
-            if (split.beginTimestep(chunk.timestep)) {
-                output.emitWatermark(new Watermark(chunk.timestep - 1));
-            }
+        boolean marker = chunk.isTimestepStart();
+        if (!marker && chunk.sequence < split.nextSequence()) {
+            return; // emitted before the restore
         }
-        if (chunk.isTimestepStart() || chunk.sequence < split.nextSequence()) {
+        if (split.beginTimestep(chunk.timestep)) {
+            output.emitWatermark(new Watermark(chunk.timestep - 1));
+        }
+        if (marker) {
             return;
         }
         output.collect(chunk, chunk.timestep);
