@@ -11,6 +11,8 @@ import io.deisa.bridge.internal.HeadClient;
 import io.deisa.bridge.internal.OutboundItem;
 import io.deisa.wire.ArrayDeclaration;
 import io.deisa.wire.Registration;
+import io.deisa.wire.message.BridgeStats;
+import io.deisa.wire.message.Registered;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +99,8 @@ public final class Bridge implements AutoCloseable {
     /** The sequence number of the last chunk of {@link #awaitedTimestep}. */
     private long awaitedLastSequence = -1;
     private long progressWaitNanos;
+    /** Time {@code send} waited because the buffer bound was full of chunks kept for a replay. */
+    private long retentionBlockedNanos;
     private long statsReportedAtNanos;
     private boolean statsReported;
     private volatile boolean runClosed;
@@ -226,7 +230,7 @@ public final class Bridge implements AutoCloseable {
         } catch (IOException e) {
             throw new DeisaException("Bridge " + bridgeId + " could not open its data endpoint: " + e.getMessage(), e);
         }
-        HeadClient.Registered registered = register(declarations, simulationId, deadline);
+        Registered registered = register(declarations, simulationId, deadline);
         maxSimulationAhead = registered.maxSimulationAhead();
         if (registered.replay()) {
             data.retainUntilAcknowledged();
@@ -253,12 +257,13 @@ public final class Bridge implements AutoCloseable {
      * failed refuses with a retry: the bridge tries again (a new analytics job may take over the
      * address), and the timeout's message names the last refusal.
      */
-    private HeadClient.Registered register(List<ArrayDeclaration> declarations, String simulationId, long deadline) {
+    private Registered register(List<ArrayDeclaration> declarations, String simulationId, long deadline) {
         HeadClient.RefusedException refusal = null;
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             try {
-                head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), left);
+                head = HeadClient.connect(bridgeId, systemMetadata.headHost(), systemMetadata.headPort(), left,
+                        systemMetadata.connectTimeout());
                 return head.register(new Registration(
                         bridgeId, systemMetadata.worldSize(), simulationId, head.localAddress().getHostAddress(),
                         data.port(), hostName(), declarations), left);
@@ -393,8 +398,15 @@ public final class Bridge implements AutoCloseable {
         // chunk, not two.
         awaitAnalytics(timestep);
         ByteBuffer buffer;
+        // A wait that starts with every chunk written to the reader waits for a checkpoint to
+        // cover the retained ones, not for the analytics (back-pressure).
+        boolean onlyRetained = data.allWritten() && data.retainedBytes() > 0;
+        long blockedBefore = pool.blockedNanos();
         try {
             buffer = pool.acquire(array.byteSize, failure::get);
+            if (onlyRetained) {
+                retentionBlockedNanos += pool.blockedNanos() - blockedBefore;
+            }
         } catch (ChunkBufferPool.OutOfDirectMemory e) {
             throw new DeisaException("Bridge " + bridgeId + " cannot send array '" + arrayName + "' at timestep "
                     + timestep + ": " + e.getMessage(), e);
@@ -459,8 +471,8 @@ public final class Bridge implements AutoCloseable {
         statsReported = true;
         statsReportedAtNanos = now;
         try {
-            head.sendStats(lastTimestep, pool.blockedNanos() + progressWaitNanos, data.retainedBytes(),
-                    data.oldestRetainedMillis());
+            head.sendStats(new BridgeStats(lastTimestep, pool.blockedNanos() + progressWaitNanos - retentionBlockedNanos,
+                    data.retainedBytes(), data.oldestRetainedMillis(), retentionBlockedNanos));
         } catch (IOException e) {
             LOG.debug("Bridge {}: could not report stats", bridgeId, e);
         }

@@ -23,6 +23,11 @@ public final class FrameIO {
         out.flush();
     }
 
+    /** Writes one message as a frame of its type. */
+    public static void write(OutputStream out, Message message) throws IOException {
+        write(out, message.type(), message.encode());
+    }
+
     /** Writes a frame with an empty payload. */
     public static void write(OutputStream out, byte type) throws IOException {
         write(out, type, new byte[0]);
@@ -108,11 +113,7 @@ public final class FrameIO {
 
     /** The payload of a HELLO frame: {@code u32 MAGIC | u16 VERSION | u8 channel}. */
     public static byte[] helloPayload(byte channel) {
-        return new PayloadWriter()
-                .putInt(Protocol.MAGIC)
-                .putShort(Protocol.VERSION)
-                .putByte(channel)
-                .toByteArray();
+        return io.deisa.wire.message.Hello.of(channel).encode();
     }
 
     /**
@@ -153,19 +154,18 @@ public final class FrameIO {
             throw new ProtocolException(
                     "Expected HELLO from " + peer + " but got " + frame.name() + " frame");
         }
-        PayloadReader reader = frame.reader();
-        int magic = reader.getInt();
-        if (magic != Protocol.MAGIC) {
-            throw new ProtocolException(
-                    String.format("%s is not a deisa endpoint (magic 0x%08x)", peer, magic));
+        io.deisa.wire.message.Hello hello;
+        try {
+            hello = io.deisa.wire.message.Hello.decode(frame);
+        } catch (ProtocolException e) {
+            throw e.getMessage().startsWith("not a deisa") ? new ProtocolException(peer + " is " + e.getMessage()) : e;
         }
-        short version = reader.getShort();
-        if (version != Protocol.VERSION) {
+        if (hello.version() != Protocol.VERSION) {
             throw new ProtocolException(
-                    peer + " speaks protocol version " + version + ", this side speaks "
+                    peer + " speaks protocol version " + hello.version() + ", this side speaks "
                             + Protocol.VERSION);
         }
-        return reader.getByte();
+        return hello.channel();
     }
 
     /** Writes an ERROR frame carrying {@code reason}. */

@@ -12,7 +12,7 @@ public final class Protocol {
     /** {@code "DEIS"} read as a little-endian integer. */
     public static final int MAGIC = 0x53494544;
     /** Protocol version spoken by this implementation. */
-    public static final short VERSION = 2;
+    public static final short VERSION = 3;
 
     /** Channel id in HELLO: a bridge talking to the head. */
     public static final byte CHANNEL_CONTROL = 1;
@@ -40,6 +40,11 @@ public final class Protocol {
     public static final byte STATS = 0x14;
     /** A bridge cannot go on (text reason, e.g. a reader asked for chunks it no longer holds); the run fails. */
     public static final byte BRIDGE_FAILED = 0x15;
+    /**
+     * A bridge that lost the head during a run registers again: {@code string runId | u8 closed |
+     * REGISTER payload}; see {@code io.deisa.wire.message.Rejoin}.
+     */
+    public static final byte REJOIN = 0x16;
     // Control channel: head -> bridge.
     /** Every bridge of the world has registered consistently. */
     public static final byte REGISTERED = 0x18;
@@ -116,6 +121,7 @@ public final class Protocol {
             case GET: return "GET";
             case STATS: return "STATS";
             case BRIDGE_FAILED: return "BRIDGE_FAILED";
+            case REJOIN: return "REJOIN";
             case PROGRESS: return "PROGRESS";
             case FEEDBACK_REPLY: return "FEEDBACK_REPLY";
             case FINAL: return "FINAL";

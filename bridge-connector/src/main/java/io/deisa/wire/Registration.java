@@ -28,9 +28,15 @@ import java.util.List;
  */
 public record Registration(
         int bridgeId, int worldSize, String simulationId, String dataHost, int dataPort, String host,
-        List<ArrayDeclaration> arrays) {
+        List<ArrayDeclaration> arrays) implements Message {
+
+    @Override
+    public byte type() {
+        return Protocol.REGISTER;
+    }
 
     /** Encodes the REGISTER payload. */
+    @Override
     public byte[] encode() {
         PayloadWriter out = new PayloadWriter()
                 .putInt(bridgeId)
@@ -54,7 +60,7 @@ public record Registration(
 
     /** Decodes a REGISTER payload; metadata that does not validate is a {@link ProtocolException}. */
     public static Registration decode(Frame frame) throws ProtocolException {
-        PayloadReader in = frame.reader();
+        PayloadReader in = Message.expect(frame, Protocol.REGISTER);
         int bridgeId = in.getInt();
         int worldSize = in.getInt();
         String simulationId = in.getString();

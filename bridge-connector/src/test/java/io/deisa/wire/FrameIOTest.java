@@ -138,7 +138,7 @@ class FrameIOTest {
                         in(hello(Protocol.MAGIC, 1, 1)), Protocol.CHANNEL_CONTROL, PEER))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining(PEER)
-                .hasMessageContaining("speaks protocol version 1, this side speaks 2");
+                .hasMessageContaining("speaks protocol version 1, this side speaks " + Protocol.VERSION);
     }
 
     @Test

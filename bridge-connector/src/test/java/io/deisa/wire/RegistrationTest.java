@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.List;
 
-class RegistrationTest {
+public class RegistrationTest {
 
-    static Registration sample() {
+    public static Registration sample() {
         return new Registration(3, 8, "sim-a", "10.0.0.17", 41234, "node-17.cluster",
                 List.of(
                         new ArrayDeclaration("temperature", ArrayMetadata.builder()

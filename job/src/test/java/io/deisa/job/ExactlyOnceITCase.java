@@ -77,6 +77,33 @@ class ExactlyOnceITCase {
         runHolding(cluster, Duration.ofMillis(100), 20);
     }
 
+    /**
+     * The job's coordinator fails over: a callback holds its task longer than the checkpoint
+     * timeout, the checkpoint in flight expires, and with no failed checkpoint tolerated Flink fails
+     * the job globally. The split enumerator, and with it the head, is recreated from the last
+     * completed checkpoint; the bridges rejoin the new head and the restored readers (with new
+     * fencing tokens) replay what the checkpoint does not cover.
+     */
+    @Test
+    void theJobsCoordinatorFailingOverLosesNoTimestep(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        Configuration expiring = new Configuration();
+        expiring.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofSeconds(1));
+        expiring.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 0);
+        runScenario(cluster, Duration.ofMillis(100), expiring, 20, false);
+        assertThat(lastJobsExceptions(cluster)).as("the job failed over globally")
+                .contains("Exceeded checkpoint tolerable failure threshold");
+    }
+
+    /** The REST exception history of the job started last. */
+    private static String lastJobsExceptions(MiniCluster cluster) throws Exception {
+        String job = cluster.listJobs().get().stream()
+                .max(java.util.Comparator.comparingLong(org.apache.flink.runtime.client.JobStatusMessage::getStartTime))
+                .orElseThrow().getJobId().toString();
+        URI uri = URI.create(cluster.getRestAddress().get() + "/jobs/" + job + "/exceptions");
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** Waits until the running job's REST statistics show a checkpoint in progress. */
     private static void awaitCheckpointInProgress(MiniCluster cluster) throws Exception {
         String job = cluster.listJobs().get().stream().filter(j -> !j.getJobState().isGloballyTerminalState())
@@ -104,26 +131,26 @@ class ExactlyOnceITCase {
      * {@code killAt}.
      */
     private static void runKilling(MiniCluster cluster, Duration checkpointInterval, int... killAt) throws Exception {
-        runScenario(cluster, checkpointInterval, new Configuration(), -1, killAt);
+        runScenario(cluster, checkpointInterval, new Configuration(), -1, false, killAt);
     }
 
     private static void runKilling(MiniCluster cluster, Duration checkpointInterval, Configuration conf, int... killAt)
             throws Exception {
-        runScenario(cluster, checkpointInterval, conf, -1, killAt);
+        runScenario(cluster, checkpointInterval, conf, -1, false, killAt);
     }
 
     /** Kills while the callback of {@code holdAt} holds its task (the first time it runs). */
     private static void runHolding(MiniCluster cluster, Duration checkpointInterval, long holdAt) throws Exception {
-        runScenario(cluster, checkpointInterval, new Configuration(), holdAt);
+        runScenario(cluster, checkpointInterval, new Configuration(), holdAt, true);
     }
 
     /**
-     * Runs the scenario: the task manager is killed (and a new one started) while the callback of
-     * {@code holdAt} holds its task ({@code -1}: never), and once the callbacks reached each of
-     * {@code killAt}.
+     * Runs the scenario: the callback of {@code holdAt} holds its task for 3 s the first time it
+     * runs ({@code -1}: never), and when {@code killWhileHolding} the task manager is killed (and a
+     * new one started) meanwhile; and it is killed once the callbacks reached each of {@code killAt}.
      */
     private static void runScenario(MiniCluster cluster, Duration checkpointInterval, Configuration conf, long holdAt,
-            int... killAt) throws Exception {
+            boolean killWhileHolding, int... killAt) throws Exception {
         SimulationHarness world = new SimulationHarness(2);
         String windows = CallbackRecorder.newKey();
         CountDownLatch holding = new CountDownLatch(1);
@@ -140,7 +167,7 @@ class ExactlyOnceITCase {
             CountDownLatch hold = HOLDING.get(windows);
             if (w.timestep() == holdAt && hold.getCount() > 0) {
                 hold.countDown();
-                Thread.sleep(3_000); // interrupted by the kill
+                Thread.sleep(3_000); // interrupted by the kill or the failover
             }
             Thread.sleep(10); // spread the run over several checkpoints
         }, List.of(WindowSpec.of("array", 3)));
@@ -163,7 +190,7 @@ class ExactlyOnceITCase {
                 throw new IllegalStateException(e);
             }
         });
-        if (holdAt >= 0) {
+        if (holdAt >= 0 && killWhileHolding) {
             assertThat(holding.await(60, TimeUnit.SECONDS)).as("the callback of %d holds its task", holdAt).isTrue();
             awaitCheckpointInProgress(cluster);
             cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);

@@ -109,6 +109,7 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
         metrics.gauge("registrationsRefused", () -> client.runProgress(progress).registrationsRefused());
         metrics.gauge("bridgesRetainedBytes", () -> client.runProgress(progress).retainedBytes());
         metrics.gauge("oldestUnacknowledgedMs", () -> client.runProgress(progress).oldestRetainedMillis());
+        metrics.gauge("bridgesRetentionBlockedMs", () -> client.runProgress(progress).retentionBlockedMillis());
     }
 
     @Override

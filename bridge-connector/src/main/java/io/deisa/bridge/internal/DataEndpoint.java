@@ -6,8 +6,11 @@ import io.deisa.wire.ArrowChunkFormat;
 import io.deisa.wire.DataFrameWriter;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
-import io.deisa.wire.PayloadReader;
 import io.deisa.wire.Protocol;
+import io.deisa.wire.message.Ack;
+import io.deisa.wire.message.ErrorReason;
+import io.deisa.wire.message.Hello;
+import io.deisa.wire.message.Subscribe;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +72,11 @@ public final class DataEndpoint implements AutoCloseable {
     private final byte[][] batchMessages;
     /** The newest subscription the sender has not taken over yet. */
     private final AtomicReference<Subscription> pending = new AtomicReference<>();
+    /**
+     * The largest fencing token a reader subscribed with: a subscription with a smaller one comes
+     * from a stale reader attempt and is refused. Acceptor thread only.
+     */
+    private long highestFence = Long.MIN_VALUE;
     /** The connection the sender serves (closed by the acceptor when a newer one arrives). */
     private volatile SocketChannel current;
     private final Thread acceptor;
@@ -143,6 +151,11 @@ public final class DataEndpoint implements AutoCloseable {
      */
     public void retainUntilAcknowledged() {
         retain = true;
+    }
+
+    /** Whether every queued item was written to a reader (what is left in the pool is retained). */
+    public boolean allWritten() {
+        return queue.isEmpty();
     }
 
     /** Bytes of written chunks kept for a replay, for metrics. */
@@ -238,20 +251,28 @@ public final class DataEndpoint implements AutoCloseable {
                 closeQuietly(channel);
                 return null;
             }
-            Frame subscribe = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-            if (subscribe.type() != Protocol.SUBSCRIBE) {
-                throw new IOException("Expected SUBSCRIBE from " + peer + ", got " + subscribe.name());
+            Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+            if (frame.type() != Protocol.SUBSCRIBE) {
+                throw new IOException("Expected SUBSCRIBE from " + peer + ", got " + frame.name());
             }
-            PayloadReader request = subscribe.reader();
-            int wantedBridge = request.getInt();
-            long fromSequence = request.getLong();
-            if (wantedBridge != bridgeId) {
-                FrameIO.sendError(out, "this is bridge " + bridgeId + ", not bridge " + wantedBridge);
+            Subscribe subscribe = Subscribe.decode(frame);
+            if (subscribe.bridgeId() != bridgeId) {
+                FrameIO.write(out, new ErrorReason("this is bridge " + bridgeId + ", not bridge " + subscribe.bridgeId()));
                 closeQuietly(channel);
                 return null;
             }
+            if (subscribe.fence() < highestFence) {
+                LOG.warn("Bridge {}: refused {}, a stale reader attempt (fencing token {}, the newest is {})",
+                        bridgeId, peer, subscribe.fence(), highestFence);
+                FrameIO.write(out, new ErrorReason("bridge " + bridgeId + " is read by a newer reader attempt "
+                        + "(fencing token " + highestFence + "); this attempt's token " + subscribe.fence()
+                        + " is stale"));
+                closeQuietly(channel);
+                return null;
+            }
+            highestFence = subscribe.fence();
             channel.socket().setSoTimeout(0);
-            return new Subscription(channel, in, out, fromSequence, peer);
+            return new Subscription(channel, in, out, subscribe.sequence(), peer);
         } catch (SocketTimeoutException e) {
             throw new IOException(peer + " sent no SUBSCRIBE within " + SUBSCRIBE_TIMEOUT_MILLIS + " ms", e);
         }
@@ -313,7 +334,7 @@ public final class DataEndpoint implements AutoCloseable {
             FrameIO.sendError(subscription.out(), reason);
             return;
         }
-        FrameIO.write(subscription.out(), Protocol.HELLO, FrameIO.helloPayload(Protocol.CHANNEL_DATA));
+        FrameIO.write(subscription.out(), Hello.of(Protocol.CHANNEL_DATA));
         DataFrameWriter writer = new DataFrameWriter(subscription.channel());
         for (int i = 0; i < schemaMessages.length; i++) {
             writer.writeSchema(i, schemaMessages[i]);
@@ -405,7 +426,7 @@ public final class DataEndpoint implements AutoCloseable {
                 while (true) {
                     Frame frame = FrameIO.read(subscription.in(), Protocol.MAX_CONTROL_FRAME);
                     if (frame.type() == Protocol.ACK) {
-                        long sequence = frame.reader().getLong();
+                        long sequence = Ack.decode(frame).sequence();
                         synchronized (retained) {
                             acknowledge(sequence);
                         }

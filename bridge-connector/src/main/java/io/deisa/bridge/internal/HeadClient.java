@@ -6,11 +6,25 @@ import io.deisa.bridge.DeisaTimeoutException;
 import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
-import io.deisa.wire.PayloadReader;
-import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
+import io.deisa.wire.Message;
 import io.deisa.wire.Registration;
 import io.deisa.wire.SelfConnection;
+import io.deisa.wire.message.Abort;
+import io.deisa.wire.message.BridgeFailed;
+import io.deisa.wire.message.BridgeStats;
+import io.deisa.wire.message.CloseRun;
+import io.deisa.wire.message.ErrorReason;
+import io.deisa.wire.message.FeedbackQuery;
+import io.deisa.wire.message.FeedbackReply;
+import io.deisa.wire.message.FinalFeedback;
+import io.deisa.wire.message.Hello;
+import io.deisa.wire.message.JobFailed;
+import io.deisa.wire.message.Progress;
+import io.deisa.wire.message.Refused;
+import io.deisa.wire.message.Registered;
+import io.deisa.wire.message.Rejected;
+import io.deisa.wire.message.Rejoin;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,40 +46,89 @@ import java.util.function.Consumer;
  * A bridge's control connection to the analytics head: connects (retrying, since the simulation and
  * the analytics may start in either order), registers, then listens for the head's notices:
  * analytics progress, feedback replies, the final feedback table, and job failures.
+ *
+ * <p><b>Rejoining.</b> When the job takes checkpoints (REGISTERED's {@code replay}) and the
+ * connection to the head drops during the run, the head may be failing over with the job's
+ * coordinator: the client then connects again and sends REJOIN until the connect timeout has
+ * passed, keeping every wait of the bridge pending; a GET lost with the old connection is asked
+ * again. Only when no head takes the bridge back in time does the loss become the bridge's
+ * failure, naming the head, the cause and the timeout.
  */
 public final class HeadClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadClient.class);
 
     private final int bridgeId;
+    private final String host;
+    private final int port;
     private final String head;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    /** How long a lost head may take to come back (the bridge's connect timeout). */
+    private final Duration rejoinTimeout;
+    /** The connection in use; replaced by a rejoin, under {@code this}. */
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private final Object lock = new Object();
     private volatile boolean closing;
+    /** What this bridge registered, for a REJOIN. */
+    private Registration registration;
+    private Registered registered;
+    /** Whether this bridge told the head it closed the run (told again on a rejoin). */
+    private volatile boolean runClosed;
+    // Guarded by lock:
     /** Newest timestep up to which every callback has run. */
     private long progress = Long.MIN_VALUE;
     /** The whole feedback table, once the analytics finished. */
     private List<FeedbackTable.Entry> finalTable;
     private List<FeedbackTable.Entry> reply;
     private DeisaException failure;
+    /** Counts the connections this client had: a wait for a reply on an older one asks again. */
+    private int connection;
 
-    private HeadClient(int bridgeId, String head, Socket socket) throws IOException {
+    private HeadClient(int bridgeId, String host, int port, Socket socket, Duration rejoinTimeout) throws IOException {
         this.bridgeId = bridgeId;
-        this.head = head;
+        this.host = host;
+        this.port = port;
+        this.head = host + ":" + port;
+        this.rejoinTimeout = rejoinTimeout;
+        use(socket, new BufferedInputStream(socket.getInputStream()));
+    }
+
+    private synchronized void use(Socket socket, InputStream input) throws IOException {
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream());
+        this.in = input;
         this.out = socket.getOutputStream();
     }
 
     /**
-     * Connects to the head at {@code host:port}, retrying until {@code timeout} has passed.
+     * Connects to the head at {@code host:port}, retrying until {@code timeout} has passed; a head
+     * lost later during the run may take as long to come back.
      *
      * @throws DeisaTimeoutException naming the head and the timeout when it stays unreachable
      */
     public static HeadClient connect(int bridgeId, String host, int port, Duration timeout) {
+        return connect(bridgeId, host, port, timeout, timeout);
+    }
+
+    /**
+     * Connects to the head at {@code host:port}, retrying until {@code timeout} has passed; a head
+     * lost later during the run may take {@code rejoinTimeout} to come back.
+     *
+     * @throws DeisaTimeoutException naming the head and the timeout when it stays unreachable
+     */
+    public static HeadClient connect(int bridgeId, String host, int port, Duration timeout, Duration rejoinTimeout) {
+        Socket socket = open(bridgeId, host, port, System.nanoTime() + timeout.toNanos(), timeout);
+        try {
+            return new HeadClient(bridgeId, host, port, socket, rejoinTimeout);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new DeisaException("Bridge " + bridgeId + " could not use its connection to the analytics head at "
+                    + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens a control connection and sends HELLO, retrying until {@code deadline}. */
+    private static Socket open(int bridgeId, String host, int port, long deadline, Duration timeout) {
         String head = host + ":" + port;
-        long deadline = System.nanoTime() + timeout.toNanos();
         long backoffMillis = 20;
         IOException last = null;
         while (true) {
@@ -75,9 +138,8 @@ public final class HeadClient implements AutoCloseable {
                 socket.connect(new InetSocketAddress(host, port), (int) Math.min(leftMillis, 5_000));
                 SelfConnection.check(socket, "the analytics head");
                 socket.setTcpNoDelay(true);
-                HeadClient client = new HeadClient(bridgeId, head, socket);
-                FrameIO.sendHello(client.out, Protocol.CHANNEL_CONTROL);
-                return client;
+                FrameIO.write(socket.getOutputStream(), Hello.of(Protocol.CHANNEL_CONTROL));
+                return socket;
             } catch (IOException e) {
                 last = e;
                 closeQuietly(socket);
@@ -96,19 +158,9 @@ public final class HeadClient implements AutoCloseable {
     }
 
     /** The local address of this connection: the interface the analytics can reach us on. */
-    public InetAddress localAddress() {
+    public synchronized InetAddress localAddress() {
         return socket.getLocalAddress();
     }
-
-    /**
-     * What the head answers once every bridge of the world registered.
-     *
-     * @param maxSimulationAhead how many timesteps the simulation may run ahead of the analytics
-     * @param runId the head's name for the run, named in its failures
-     * @param replay whether the job takes checkpoints: the bridge then keeps its chunks until an
-     *     ACK says a completed checkpoint covers them, for a replay after a restart
-     */
-    public record Registered(int maxSimulationAhead, String runId, boolean replay) {}
 
     /**
      * The head refused the registration without failing any run (see {@code docs/PROTOCOL.md},
@@ -135,41 +187,60 @@ public final class HeadClient implements AutoCloseable {
      *
      * @return the head's answer
      * @throws ContractError when the head rejects the metadata
-     * @throws RefusedException when the head refuses a registration that does not belong to its run
+     * @throws RefusedException when the head refuses a registration that does not belong to its
+     *     run, or (with {@code retry}) when the head went away before it answered: the analytics
+     *     job may be restarting
      * @throws DeisaTimeoutException when the world is not complete within {@code timeout}
      */
     public Registered register(Registration registration, Duration timeout) {
+        this.registration = registration;
+        Socket current;
+        InputStream input;
+        synchronized (this) {
+            current = socket;
+            input = in;
+        }
+        Registered answer = handshake(current, input, registration, timeout, false);
+        this.registered = answer;
+        return answer;
+    }
+
+    /**
+     * Sends REGISTER, or REJOIN once registered, on {@code current} (after its HELLO) and reads the
+     * head's answer within {@code timeout}.
+     */
+    private Registered handshake(Socket current, InputStream input, Message request, Duration timeout,
+            boolean rejoining) {
         try {
-            write(Protocol.REGISTER, registration.encode());
+            FrameIO.write(current.getOutputStream(), request);
             long deadline = System.nanoTime() + timeout.toNanos();
             // A peer that accepts the connection but never answers (a frozen analytics JVM, another
             // service) must not hold the bridge past its timeout.
-            socket.setSoTimeout((int) Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE)));
-            FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "analytics head at " + head);
+            current.setSoTimeout((int) Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE)));
+            FrameIO.expectHello(input, Protocol.CHANNEL_CONTROL, "analytics head at " + head);
             while (true) {
                 long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
                 if (leftMillis <= 0) {
                     throw new SocketTimeoutException();
                 }
-                socket.setSoTimeout((int) Math.min(leftMillis, Integer.MAX_VALUE));
-                Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+                current.setSoTimeout((int) Math.min(leftMillis, Integer.MAX_VALUE));
+                Frame frame = FrameIO.read(input, Protocol.MAX_CONTROL_FRAME);
                 switch (frame.type()) {
                     case Protocol.REGISTERED:
-                        socket.setSoTimeout(0);
-                        PayloadReader registered = frame.reader();
-                        return new Registered(registered.getInt(), registered.getString(), registered.getByte() != 0);
+                        current.setSoTimeout(0);
+                        return Registered.decode(frame);
                     case Protocol.REJECTED:
-                        throw new ContractError(FrameIO.errorReason(frame));
+                        throw new ContractError(Rejected.decode(frame).reason());
                     case Protocol.REFUSED:
-                        PayloadReader refused = frame.reader();
-                        boolean retry = refused.getByte() != 0;
+                        Refused refused = Refused.decode(frame);
                         throw new RefusedException("The analytics head at " + head + " refused bridge " + bridgeId
-                                + ": " + refused.getRemainingText(), retry);
+                                + ": " + refused.reason(), refused.retry());
                     case Protocol.JOB_FAILED:
+                        throw new DeisaException("The analytics head at " + head + " refused bridge " + bridgeId
+                                + ": " + JobFailed.decode(frame).reason());
                     case Protocol.ERROR:
-                        throw new DeisaException(
-                                "The analytics head at " + head + " refused bridge " + bridgeId + ": "
-                                        + FrameIO.errorReason(frame));
+                        throw new DeisaException("The analytics head at " + head + " refused bridge " + bridgeId
+                                + ": " + ErrorReason.decode(frame).reason());
                     default:
                         throw new DeisaException(
                                 "Unexpected " + frame.name() + " frame from the analytics head at " + head);
@@ -177,12 +248,14 @@ public final class HeadClient implements AutoCloseable {
             }
         } catch (SocketTimeoutException e) {
             throw new DeisaTimeoutException(
-                    "Bridge " + bridgeId + " registered at " + head + " but got no answer, or not every bridge of "
+                    "Bridge " + bridgeId + (rejoining ? " rejoined" : " registered") + " at " + head
+                            + " but got no answer, or not every bridge of "
                             + "world size " + registration.worldSize() + " registered, within the connect timeout "
                             + "(" + timeout.toMillis() + " ms left of it)", e);
         } catch (EOFException e) {
-            throw new DeisaException("The analytics head at " + head + " closed the connection while bridge "
-                    + bridgeId + " was registering", e);
+            throw new RefusedException("The analytics head at " + head + " closed the connection while bridge "
+                    + bridgeId + " was " + (rejoining ? "rejoining" : "registering")
+                    + " (the analytics job may be restarting)", true);
         } catch (IOException e) {
             throw new DeisaException("Bridge " + bridgeId + " could not register at " + head + ": " + e.getMessage(), e);
         }
@@ -190,7 +263,7 @@ public final class HeadClient implements AutoCloseable {
 
     /**
      * Starts a daemon thread that reports, through {@code onFailure}, the head's JOB_FAILED notice
-     * or the loss of the connection.
+     * or the loss of the head (after a rejoin failed, when the job takes checkpoints).
      */
     public void startListening(Consumer<DeisaException> onFailure) {
         Thread listener = new Thread(() -> listen(onFailure), "deisa-bridge-" + bridgeId + "-head");
@@ -199,50 +272,141 @@ public final class HeadClient implements AutoCloseable {
     }
 
     private void listen(Consumer<DeisaException> onFailure) {
-        try {
-            while (true) {
-                Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
-                switch (frame.type()) {
-                    case Protocol.PROGRESS:
-                        long completed = frame.reader().getLong();
-                        synchronized (lock) {
-                            progress = Math.max(progress, completed);
-                            lock.notifyAll();
-                        }
-                        break;
-                    case Protocol.FEEDBACK_REPLY:
-                        List<FeedbackTable.Entry> entries = FeedbackTable.decode(frame.reader());
-                        synchronized (lock) {
-                            reply = entries;
-                            lock.notifyAll();
-                        }
-                        break;
-                    case Protocol.FINAL:
-                        List<FeedbackTable.Entry> table = FeedbackTable.decode(frame.reader());
-                        synchronized (lock) {
-                            finalTable = table;
-                            progress = Long.MAX_VALUE;
-                            lock.notifyAll();
-                        }
-                        break;
-                    case Protocol.JOB_FAILED:
-                        failWith(new DeisaException("The analytics job failed: " + FrameIO.errorReason(frame)), onFailure);
-                        return;
-                    default:
-                        LOG.warn("Bridge {}: ignoring unexpected {} frame from the head", bridgeId, frame.name());
+        while (true) {
+            InputStream input;
+            synchronized (this) {
+                input = in;
+            }
+            try {
+                readNotices(input, onFailure);
+                return;
+            } catch (IOException e) {
+                boolean finished;
+                synchronized (lock) {
+                    finished = finalTable != null || failure != null;
+                }
+                if (closing || finished) {
+                    return;
+                }
+                DeisaException lost = new DeisaException(
+                        "Bridge " + bridgeId + " lost its connection to the analytics head at " + head
+                                + ": the analytics job ended or failed (" + e.getMessage() + ")", e);
+                if (registered == null || !registered.replay()) {
+                    failWith(lost, onFailure);
+                    return;
+                }
+                DeisaException notBack = rejoin(e);
+                if (notBack != null) {
+                    failWith(notBack, onFailure);
+                    return;
                 }
             }
-        } catch (IOException e) {
-            boolean finished;
-            synchronized (lock) {
-                finished = finalTable != null;
-            }
-            if (!closing && !finished) {
-                failWith(new DeisaException(
-                        "Bridge " + bridgeId + " lost its connection to the analytics head at " + head
-                                + ": the analytics job ended or failed (" + e.getMessage() + ")", e), onFailure);
+        }
+    }
+
+    /** Reads the head's notices until JOB_FAILED (returns) or the connection ends (throws). */
+    private void readNotices(InputStream input, Consumer<DeisaException> onFailure) throws IOException {
+        while (true) {
+            Frame frame = FrameIO.read(input, Protocol.MAX_CONTROL_FRAME);
+            switch (frame.type()) {
+                case Protocol.PROGRESS:
+                    long completed = Progress.decode(frame).timestep();
+                    synchronized (lock) {
+                        progress = Math.max(progress, completed);
+                        lock.notifyAll();
+                    }
+                    break;
+                case Protocol.FEEDBACK_REPLY:
+                    List<FeedbackTable.Entry> entries = FeedbackReply.decode(frame).entries();
+                    synchronized (lock) {
+                        reply = entries;
+                        lock.notifyAll();
+                    }
+                    break;
+                case Protocol.FINAL:
+                    List<FeedbackTable.Entry> table = FinalFeedback.decode(frame).entries();
+                    synchronized (lock) {
+                        finalTable = table;
+                        progress = Long.MAX_VALUE;
+                        lock.notifyAll();
+                    }
+                    break;
+                case Protocol.JOB_FAILED:
+                    failWith(new DeisaException("The analytics job failed: " + JobFailed.decode(frame).reason()),
+                            onFailure);
+                    return;
+                default:
+                    LOG.warn("Bridge {}: ignoring unexpected {} frame from the head", bridgeId, frame.name());
             }
         }
+    }
+
+    /**
+     * The head went away during a run of a job that takes checkpoints: connects again and sends
+     * REJOIN until the connect timeout has passed.
+     *
+     * @return null once a head took the bridge back, else the failure that ends the bridge
+     */
+    private DeisaException rejoin(IOException cause) {
+        LOG.warn("Bridge {} lost the analytics head at {} ({}); rejoining for up to {}", bridgeId, head,
+                cause.getMessage(), rejoinTimeout);
+        long start = System.nanoTime();
+        long deadline = start + rejoinTimeout.toNanos();
+        RuntimeException last = null;
+        while (!closing) {
+            Duration left = Duration.ofNanos(deadline - System.nanoTime());
+            if (left.isNegative() || left.isZero()) {
+                break;
+            }
+            Socket fresh;
+            try {
+                fresh = open(bridgeId, host, port, deadline, rejoinTimeout);
+            } catch (DeisaTimeoutException e) {
+                last = e;
+                break;
+            }
+            try {
+                // The new connection is used only once the head took the bridge back: nothing else
+                // may reach the head before the REJOIN.
+                InputStream input = new BufferedInputStream(fresh.getInputStream());
+                Registered again = handshake(fresh, input, new Rejoin(registered.runId(), runClosed, progress(), registration),
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), true);
+                Socket old;
+                synchronized (this) {
+                    old = socket;
+                    use(fresh, input);
+                }
+                closeQuietly(old);
+                synchronized (lock) {
+                    connection++;
+                    lock.notifyAll();
+                }
+                LOG.info("Bridge {} rejoined run {} at {} after {} ms", bridgeId, again.runId(), head,
+                        (System.nanoTime() - start) / 1_000_000);
+                return null;
+            } catch (RefusedException e) {
+                closeQuietly(fresh);
+                last = e;
+                if (!e.retry()) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                closeQuietly(fresh);
+                last = e;
+                break;
+            } catch (IOException e) {
+                closeQuietly(fresh);
+                last = new DeisaException(e.getMessage(), e);
+            }
+            sleepQuietly(100);
+        }
+        if (closing) {
+            return null;
+        }
+        return new DeisaException("Bridge " + bridgeId + " lost the analytics head at " + head + " ("
+                + cause.getMessage() + ") and no head of run " + registered.runId() + " took it back within the "
+                + "connect timeout of " + rejoinTimeout + (last == null ? "" : "; last: " + last.getMessage()),
+                last == null ? cause : last);
     }
 
     /**
@@ -251,7 +415,7 @@ public final class HeadClient implements AutoCloseable {
      */
     public void bridgeFailed(DeisaException error) {
         try {
-            write(Protocol.BRIDGE_FAILED, error.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            write(new BridgeFailed(error.getMessage()));
         } catch (IOException e) {
             LOG.debug("Bridge {}: could not report its failure to the head", bridgeId, e);
         }
@@ -313,55 +477,75 @@ public final class HeadClient implements AutoCloseable {
     /**
      * Asks the head for the feedback of {@code key}: the entry at {@code timestep}, or every
      * retained entry when {@code all}. After the analytics finished, answers from the final table.
+     * A question lost with a connection to a head that fails over is asked again of the next head.
      */
     public List<FeedbackTable.Entry> query(String key, boolean all, long timestep, Duration timeout)
             throws IOException, InterruptedException {
-        synchronized (lock) {
-            if (finalTable != null) {
-                FeedbackTable table = new FeedbackTable(Integer.MAX_VALUE);
-                finalTable.forEach(table::put);
-                return all ? table.entries(key) : table.entry(key, timestep);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            int asked;
+            synchronized (lock) {
+                if (finalTable != null) {
+                    FeedbackTable table = new FeedbackTable(Integer.MAX_VALUE);
+                    finalTable.forEach(table::put);
+                    return all ? table.entries(key) : table.entry(key, timestep);
+                }
+                reply = null;
+                asked = connection;
             }
-            reply = null;
-        }
-        write(Protocol.GET, new PayloadWriter().putString(key).putByte(all ? 1 : 0).putLong(timestep).toByteArray());
-        await(() -> reply != null || finalTable != null, timeout.toNanos(), "feedback '" + key + "'");
-        synchronized (lock) {
-            if (reply == null) {
-                return query(key, all, timestep, timeout);
+            try {
+                write(new FeedbackQuery(key, all, timestep));
+            } catch (IOException e) {
+                if (registered == null || !registered.replay()) {
+                    throw e;
+                }
+                // the head is going away: ask again once the bridge rejoined
             }
-            return reply;
+            await(() -> reply != null || finalTable != null || connection != asked,
+                    Math.max(1, deadline - System.nanoTime()), "feedback '" + key + "'");
+            synchronized (lock) {
+                if (reply != null) {
+                    return reply;
+                }
+            }
         }
     }
 
-    /**
-     * Reports this bridge's newest timestep, the time it spent blocked, the bytes it keeps until a
-     * checkpoint covers them and the age of the oldest of them, for the job's metrics.
-     */
-    public void sendStats(long lastTimestep, long blockedNanos, long retainedBytes, long oldestRetainedMillis)
-            throws IOException {
-        write(Protocol.STATS, new PayloadWriter().putLong(lastTimestep).putLong(blockedNanos).putLong(retainedBytes)
-                .putLong(oldestRetainedMillis).toByteArray());
+    /** Reports this bridge's statistics for the job's metrics (dropped while the head is away). */
+    public void sendStats(BridgeStats stats) throws IOException {
+        write(stats);
     }
 
-    private synchronized void write(byte type, byte[] payload) throws IOException {
-        FrameIO.write(out, type, payload);
+    private synchronized void write(Message message) throws IOException {
+        FrameIO.write(out, message);
     }
 
-    /** Tells the head that the simulation finished at {@code timestep} (bridge 0 only). */
+    /** Tells the head that the simulation finished at {@code timestep}; told again on a rejoin. */
     public void sendClose(long timestep) throws IOException {
-        write(Protocol.CLOSE, new PayloadWriter().putLong(timestep).toByteArray());
+        runClosed = true;
+        try {
+            write(new CloseRun(timestep));
+        } catch (IOException e) {
+            if (registered == null || !registered.replay()) {
+                throw e;
+            }
+            // the REJOIN that follows the loss of the head says the bridge closed the run
+        }
     }
 
     /** Tells the head that this bridge leaves without {@code close(timestep)}. */
     public void sendAbort(String reason) throws IOException {
-        write(Protocol.ABORT, new PayloadWriter().putString(reason).toByteArray());
+        write(new Abort(reason));
     }
 
     @Override
     public void close() {
         closing = true;
-        closeQuietly(socket);
+        Socket current;
+        synchronized (this) {
+            current = socket;
+        }
+        closeQuietly(current);
     }
 
     private static void closeQuietly(Socket socket) {

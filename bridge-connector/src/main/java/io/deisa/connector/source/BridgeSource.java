@@ -84,11 +84,11 @@ public final class BridgeSource
         HeadAddress head = HeadAddress.parse(configuration.get(BridgeSourceOptions.HEAD));
         return new BridgeSplitEnumerator(
                 context,
-                listener -> new HeadServer(head.host(), head.port(), requestedArrays,
+                (listener, run) -> new HeadServer(head.host(), head.port(), requestedArrays,
                         configuration.get(BridgeSourceOptions.MAX_SIMULATION_AHEAD),
                         configuration.get(BridgeSourceOptions.FEEDBACK_QUEUE_SIZE),
                         configuration.get(BridgeSourceOptions.REGISTRATION_TIMEOUT),
-                        configuration.get(BridgeSourceOptions.REPLAY), listener),
+                        configuration.get(BridgeSourceOptions.REPLAY), run, listener),
                 checkpoint);
     }
 

@@ -13,9 +13,11 @@ import io.deisa.wire.ArrayDeclaration;
 import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.FrameIO;
-import io.deisa.wire.PayloadWriter;
+import io.deisa.wire.PeerRefusedException;
 import io.deisa.wire.PeerRefusedException;
 import io.deisa.wire.Protocol;
+import io.deisa.wire.message.Ack;
+import io.deisa.wire.message.Subscribe;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,14 +66,42 @@ class DataEndpointTest {
         return new OutboundItem.Chunk(0, sequence, timestep, data.clear());
     }
 
-    /** Connects as a reader and subscribes; the caller reads the answer. */
+    /** The fencing token of the next reader attempt: each subscription is a newer attempt. */
+    private long nextFence = 1_000;
+
+    /** Connects as a reader (a newer attempt than the last) and subscribes; the caller reads the answer. */
     private InputStream subscribe(DataEndpoint endpoint, int bridgeId, long fromSequence) throws IOException {
+        return subscribe(endpoint, bridgeId, fromSequence, nextFence++);
+    }
+
+    private InputStream subscribe(DataEndpoint endpoint, int bridgeId, long fromSequence, long fence)
+            throws IOException {
         Socket socket = new Socket("127.0.0.1", endpoint.port());
         open.add(socket);
         FrameIO.sendHello(socket.getOutputStream(), Protocol.CHANNEL_DATA);
-        FrameIO.write(socket.getOutputStream(), Protocol.SUBSCRIBE,
-                new PayloadWriter().putInt(bridgeId).putLong(fromSequence).toByteArray());
+        FrameIO.write(socket.getOutputStream(), new Subscribe(bridgeId, fromSequence, fence));
         return new BufferedInputStream(socket.getInputStream());
+    }
+
+    @Test
+    void aStaleReaderAttemptIsRefusedAndTheNewerOneKeepsItsBridge() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(5);
+            endpoint.enqueue(chunk(0, 0, 1.5));
+            InputStream newer = subscribe(endpoint, 5, 0, 2_000);
+            FrameIO.expectHello(newer, Protocol.CHANNEL_DATA, "bridge 5");
+            DataFrameReader frames = new DataFrameReader(newer, Integer.MAX_VALUE - 64, "bridge 5");
+            assertThat(((DataFrame.Chunk) frames.next()).sequence()).isEqualTo(0);
+
+            InputStream stale = subscribe(endpoint, 5, 0, 1_999);
+            assertThatThrownBy(() -> FrameIO.expectHello(stale, Protocol.CHANNEL_DATA, "bridge 5"))
+                    .isInstanceOf(PeerRefusedException.class)
+                    .hasMessageContaining("bridge 5 is read by a newer reader attempt (fencing token 2000); "
+                            + "this attempt's token 1999 is stale");
+
+            endpoint.enqueue(chunk(1, 1, 2.5));
+            assertThat(((DataFrame.Chunk) frames.next()).sequence()).as("the newer attempt still reads").isEqualTo(1);
+        });
     }
 
     @Test
@@ -147,7 +177,7 @@ class DataEndpointTest {
             Socket first = new Socket("127.0.0.1", endpoint.port());
             open.add(first);
             FrameIO.sendHello(first.getOutputStream(), Protocol.CHANNEL_DATA);
-            FrameIO.write(first.getOutputStream(), Protocol.SUBSCRIBE, new PayloadWriter().putInt(4).putLong(0).toByteArray());
+            FrameIO.write(first.getOutputStream(), new Subscribe(4, 0, nextFence++));
             InputStream in = new BufferedInputStream(first.getInputStream());
             FrameIO.expectHello(in, Protocol.CHANNEL_DATA, "bridge 4");
             DataFrameReader frames = new DataFrameReader(in, Integer.MAX_VALUE - 64, "bridge 4");
@@ -158,7 +188,7 @@ class DataEndpointTest {
             assertThat(endpoint.retainedBytes()).as("all three kept").isEqualTo(3L * 8 * 1024 * 1024);
 
             // A checkpoint covers chunk 0: it is dropped, the others stay.
-            FrameIO.write(first.getOutputStream(), Protocol.ACK, new PayloadWriter().putLong(1).toByteArray());
+            FrameIO.write(first.getOutputStream(), new Ack(1));
             while (endpoint.retainedBytes() != 2L * 8 * 1024 * 1024) {
                 Thread.onSpinWait();
             }

@@ -3,6 +3,9 @@ package io.deisa.connector.source.enumerator;
 import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.connector.source.split.BridgeSplitSerializer;
 
+import io.deisa.connector.source.head.HeadRun;
+import io.deisa.wire.ProtocolException;
+
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -14,11 +17,15 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Checkpoint format of {@link BridgeEnumeratorState}: {@code bool allAssigned | int n | n splits}. */
+/**
+ * Checkpoint format of {@link BridgeEnumeratorState}, version 2: {@code bool allAssigned | int n | n
+ * splits | int runLength | run} where {@code run} is {@link HeadRun#encode()} and a length of -1
+ * means no run. Version 1 (without the run) is still read.
+ */
 @Internal
 public final class BridgeEnumeratorStateSerializer implements SimpleVersionedSerializer<BridgeEnumeratorState> {
     /** Version written by {@link #serialize}. */
-    public static final int CURRENT_VERSION = 1;
+    public static final int CURRENT_VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -34,13 +41,20 @@ public final class BridgeEnumeratorStateSerializer implements SimpleVersionedSer
             for (BridgeSplit split : state.pendingSplits()) {
                 BridgeSplitSerializer.write(split, out);
             }
+            if (state.run() == null) {
+                out.writeInt(-1);
+            } else {
+                byte[] run = state.run().encode();
+                out.writeInt(run.length);
+                out.write(run);
+            }
         }
         return bytes.toByteArray();
     }
 
     @Override
     public BridgeEnumeratorState deserialize(int version, byte[] serialized) throws IOException {
-        if (version != CURRENT_VERSION) {
+        if (version != 1 && version != CURRENT_VERSION) {
             throw new IOException("Unknown bridge enumerator state version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
@@ -53,7 +67,21 @@ public final class BridgeEnumeratorStateSerializer implements SimpleVersionedSer
             for (int i = 0; i < count; i++) {
                 splits.add(BridgeSplitSerializer.read(in));
             }
-            return new BridgeEnumeratorState(List.copyOf(splits), allAssigned);
+            HeadRun run = null;
+            int runLength = version == 1 ? -1 : in.readInt();
+            if (runLength > serialized.length) {
+                throw new IOException("Corrupt bridge enumerator state: a run of " + runLength + " bytes");
+            }
+            if (runLength >= 0) {
+                byte[] bytes = new byte[runLength];
+                in.readFully(bytes);
+                try {
+                    run = HeadRun.decode(bytes);
+                } catch (ProtocolException e) {
+                    throw new IOException("Corrupt bridge enumerator state: " + e.getMessage(), e);
+                }
+            }
+            return new BridgeEnumeratorState(List.copyOf(splits), allAssigned, run);
         }
     }
 }

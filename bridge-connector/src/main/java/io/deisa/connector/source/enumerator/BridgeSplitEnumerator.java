@@ -1,7 +1,9 @@
 package io.deisa.connector.source.enumerator;
 
 import io.deisa.connector.source.head.HeadListener;
+import io.deisa.connector.source.head.HeadRun;
 import io.deisa.connector.source.head.HeadServer;
+import io.deisa.connector.source.reader.ReaderFenceEvent;
 import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.wire.Registration;
 
@@ -22,13 +24,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The enumerator runs on the JobManager and hosts the {@link HeadServer}. Once every bridge has
  * registered, it turns each bridge into a {@link BridgeSplit} and hands the splits to readers
  * (on the bridge's host first), then tells every reader that no more splits will come, so that the
  * job finishes once every bridge has sent END. A failure reported by the head (a bridge that
- * vanished, a contract violation) fails the job with the head's message.
+ * vanished, a contract violation) fails the job with the head's message. Its checkpoint holds the
+ * head's run ({@link HeadRun}): after a failover of the job's coordinator the new enumerator's head
+ * takes the run over, and the bridges rejoin it.
  */
 @Internal
 public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit, BridgeEnumeratorState>, HeadListener {
@@ -41,19 +46,21 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
     private final Map<Integer, String> bridgeHosts = new HashMap<>();
     private final Map<Integer, Integer> load = new HashMap<>();
     private boolean allAssigned;
+    /** The last fencing token handed out in this JVM. */
+    private static long lastFence;
 
     /**
      * An enumerator hosting a head built by {@code headFactory} (given this enumerator as its
-     * listener), starting from {@code state}.
+     * listener and the run to take over, null for a new run), starting from {@code state}.
      */
     public BridgeSplitEnumerator(
             SplitEnumeratorContext<BridgeSplit> context,
-            java.util.function.Function<HeadListener, HeadServer> headFactory,
+            BiFunction<HeadListener, HeadRun, HeadServer> headFactory,
             BridgeEnumeratorState state) {
         this.context = context;
         this.pending = new ArrayList<>(state.pendingSplits());
         this.allAssigned = state.allAssigned();
-        this.head = headFactory.apply(this);
+        this.head = headFactory.apply(this, state.run());
     }
 
     @Override
@@ -87,6 +94,19 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
                 });
     }
 
+    @Override
+    public void onHeadFailed(Throwable error) {
+        // Not annotated: the job fails over (when it has a restart strategy) and a new enumerator
+        // restores the head from the last checkpoint; the bridges rejoin it.
+        context.callAsync(
+                () -> {
+                    throw new FlinkRuntimeException("The analytics head failed: " + error, error);
+                },
+                (ignored, failure) -> {
+                    throw new FlinkRuntimeException(failure.getMessage(), failure);
+                });
+    }
+
     private void assignPendingSplits() {
         Map<Integer, ReaderInfo> readers = context.registeredReaders();
         if (pending.isEmpty() || readers.size() < context.currentParallelism()) {
@@ -106,10 +126,22 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
 
     @Override
     public void addReader(int subtaskId) {
+        // Sent before any split: the events of one reader arrive in order.
+        context.sendEventToSourceReader(subtaskId, new ReaderFenceEvent(nextFence()));
         assignPendingSplits();
         if (allAssigned && pending.isEmpty()) {
             context.signalNoMoreSplits(subtaskId);
         }
+    }
+
+    /**
+     * A fencing token larger than any this JobManager handed out: microseconds of its wall clock,
+     * and at least one more than the last, so that it keeps growing across enumerators recreated by
+     * a failover (which all run in this JobManager).
+     */
+    private static synchronized long nextFence() {
+        lastFence = Math.max(lastFence + 1, System.currentTimeMillis() * 1_000);
+        return lastFence;
     }
 
     @Override
@@ -126,7 +158,7 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
 
     @Override
     public BridgeEnumeratorState snapshotState(long checkpointId) {
-        return new BridgeEnumeratorState(List.copyOf(pending), allAssigned);
+        return new BridgeEnumeratorState(List.copyOf(pending), allAssigned, head.runSnapshot());
     }
 
     @Override

@@ -169,6 +169,11 @@ public final class BridgeRegistry {
         }
     }
 
+    /** The registration of bridge {@code id}, or null. */
+    public Registration registration(int id) {
+        return bridges.get(id);
+    }
+
     /** The registrations, by bridge id. */
     public List<Registration> registrations() {
         return List.copyOf(bridges.values());

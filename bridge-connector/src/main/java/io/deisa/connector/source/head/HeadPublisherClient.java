@@ -3,10 +3,13 @@ package io.deisa.connector.source.head;
 import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
-import io.deisa.wire.PayloadReader;
-import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.Protocol;
 import io.deisa.wire.SelfConnection;
+import io.deisa.wire.message.FeedbackValue;
+import io.deisa.wire.message.JobFailure;
+import io.deisa.wire.message.Progress;
+import io.deisa.wire.message.RunEnded;
+import io.deisa.wire.message.RunStats;
 
 import org.apache.flink.annotation.Internal;
 
@@ -17,7 +20,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,7 @@ public final class HeadPublisherClient implements AutoCloseable {
     private final OutputStream out;
     private long sentProgress = Long.MIN_VALUE;
     /** The head's latest RUN_STATS, replaced as a whole so that readers see one consistent frame. */
-    private volatile RunProgress headStats = new RunProgress(Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0, 0);
+    private volatile RunStats headStats = RunStats.NONE;
     private final CountDownLatch runEnded = new CountDownLatch(1);
     private final String head;
 
@@ -87,10 +89,9 @@ public final class HeadPublisherClient implements AutoCloseable {
                 while (true) {
                     Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
                     if (frame.type() == Protocol.RUN_STATS) {
-                        PayloadReader payload = frame.reader();
-                        headStats = new RunProgress(Long.MIN_VALUE, payload.getLong(), payload.getLong(),
-                                payload.getLong(), payload.getLong(), payload.getLong());
+                        headStats = RunStats.decode(frame);
                     } else if (frame.type() == Protocol.RUN_ENDED) {
+                        RunEnded.decode(frame);
                         runEnded.countDown();
                     }
                 }
@@ -104,9 +105,10 @@ public final class HeadPublisherClient implements AutoCloseable {
 
     /** The run as the head last described it, with {@code analyticsTimestep} from the job. */
     public RunProgress runProgress(long analyticsTimestep) {
-        RunProgress stats = headStats;
-        return new RunProgress(analyticsTimestep, stats.simulationTimestep(), stats.bridgesBlockedMillis(),
-                stats.registrationsRefused(), stats.retainedBytes(), stats.oldestRetainedMillis());
+        RunStats stats = headStats;
+        return new RunProgress(analyticsTimestep, stats.newestTimestep(), stats.blockedMillis(),
+                stats.registrationsRefused(), stats.retainedBytes(), stats.oldestRetainedMillis(),
+                stats.retentionBlockedMillis());
     }
 
     /**
@@ -115,7 +117,7 @@ public final class HeadPublisherClient implements AutoCloseable {
      */
     public void reportFailure(String reason) {
         try {
-            FrameIO.write(out, Protocol.FAILURE, reason.getBytes(StandardCharsets.UTF_8));
+            FrameIO.write(out, new JobFailure(reason));
         } catch (IOException e) {
             // The job fails anyway; the head learns of it when the job stops.
         }
@@ -136,15 +138,14 @@ public final class HeadPublisherClient implements AutoCloseable {
 
     /** Sends one feedback value. */
     public void publish(FeedbackTable.Entry entry) throws IOException {
-        FrameIO.write(out, Protocol.FEEDBACK,
-                new PayloadWriter().putString(entry.key()).putLong(entry.timestep()).putBytes(entry.value()).toByteArray());
+        FrameIO.write(out, new FeedbackValue(entry));
     }
 
     /** Sends the analytics progress when it advanced. */
     public void progress(long completedTimestep) throws IOException {
         if (completedTimestep > sentProgress) {
             sentProgress = completedTimestep;
-            FrameIO.write(out, Protocol.PROGRESS, new PayloadWriter().putLong(completedTimestep).toByteArray());
+            FrameIO.write(out, new Progress(completedTimestep));
         }
     }
 

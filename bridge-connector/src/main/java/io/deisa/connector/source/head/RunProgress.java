@@ -12,11 +12,13 @@ import org.apache.flink.annotation.Internal;
  *     do not belong to the complete world, or that came after the run ended
  * @param retainedBytes bytes the bridges keep until a completed checkpoint covers them
  * @param oldestRetainedMillis age of the oldest chunk a bridge keeps for a replay, in milliseconds
+ * @param retentionBlockedMillis total time the bridges spent blocked because their buffer bound was
+ *     full of chunks kept for a replay (apart from back-pressure), in milliseconds
  */
 @Internal
 public record RunProgress(
         long analyticsTimestep, long simulationTimestep, long bridgesBlockedMillis, long registrationsRefused,
-        long retainedBytes, long oldestRetainedMillis) {
+        long retainedBytes, long oldestRetainedMillis, long retentionBlockedMillis) {
     /** How many timesteps the simulation is ahead of the analytics (0 before both started and after the end). */
     public long timestepsAhead() {
         if (simulationTimestep == Long.MIN_VALUE || analyticsTimestep == Long.MIN_VALUE

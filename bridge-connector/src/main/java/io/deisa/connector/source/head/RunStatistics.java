@@ -1,5 +1,8 @@
 package io.deisa.connector.source.head;
 
+import io.deisa.wire.message.BridgeStats;
+import io.deisa.wire.message.RunStats;
+
 import org.apache.flink.annotation.Internal;
 
 import java.util.HashMap;
@@ -15,32 +18,35 @@ import java.util.Map;
 @Internal
 final class RunStatistics {
     /** A bridge's latest report. */
-    private record Report(long blockedNanos, long retainedBytes, long oldestRetainedMillis) {}
+    private record Report(long blockedNanos, long retainedBytes, long oldestRetainedMillis, long retentionBlockedNanos) {}
 
     private final Map<Integer, Report> reports = new HashMap<>();
     private long newestTimestep = Long.MIN_VALUE;
     private long blockedNanos;
     private long retainedBytes;
+    private long retentionBlockedNanos;
     private long registrationsRefused;
     private long publishedTimestep = Long.MIN_VALUE;
     private long publishedBlockedMillis;
     private long publishedRetainedBytes;
     private long publishedOldestRetainedMillis;
     private long publishedRefused;
+    private long publishedRetentionBlockedMillis;
 
     /**
      * Records a bridge's report: the newest timestep it sent, its cumulative blocked time, the
-     * bytes it keeps until a checkpoint covers them and the age of the oldest of them.
+     * bytes it keeps until a checkpoint covers them, the age of the oldest of them and the time its
+     * {@code send} waited because its bound was full of them.
      *
      * @return whether the totals should be published now: the newest timestep advanced
      */
-    boolean update(int bridgeId, long timestep, long bridgeBlockedNanos, long bridgeRetainedBytes,
-            long bridgeOldestRetainedMillis) {
-        Report previous = reports.put(bridgeId,
-                new Report(bridgeBlockedNanos, bridgeRetainedBytes, bridgeOldestRetainedMillis));
-        blockedNanos += bridgeBlockedNanos - (previous == null ? 0 : previous.blockedNanos());
-        retainedBytes += bridgeRetainedBytes - (previous == null ? 0 : previous.retainedBytes());
-        newestTimestep = Math.max(newestTimestep, timestep);
+    boolean update(int bridgeId, BridgeStats stats) {
+        Report previous = reports.put(bridgeId, new Report(stats.blockedNanos(), stats.retainedBytes(),
+                stats.oldestRetainedMillis(), stats.retentionBlockedNanos()));
+        blockedNanos += stats.blockedNanos() - (previous == null ? 0 : previous.blockedNanos());
+        retainedBytes += stats.retainedBytes() - (previous == null ? 0 : previous.retainedBytes());
+        retentionBlockedNanos += stats.retentionBlockedNanos() - (previous == null ? 0 : previous.retentionBlockedNanos());
+        newestTimestep = Math.max(newestTimestep, stats.newestTimestep());
         if (newestTimestep <= publishedTimestep) {
             return false;
         }
@@ -52,7 +58,8 @@ final class RunStatistics {
     boolean flush() {
         if (newestTimestep == publishedTimestep && blockedMillis() == publishedBlockedMillis
                 && registrationsRefused == publishedRefused && retainedBytes == publishedRetainedBytes
-                && oldestRetainedMillis() == publishedOldestRetainedMillis) {
+                && oldestRetainedMillis() == publishedOldestRetainedMillis
+                && retentionBlockedMillis() == publishedRetentionBlockedMillis) {
             return false;
         }
         markPublished();
@@ -65,6 +72,18 @@ final class RunStatistics {
         publishedRefused = registrationsRefused;
         publishedRetainedBytes = retainedBytes;
         publishedOldestRetainedMillis = oldestRetainedMillis();
+        publishedRetentionBlockedMillis = retentionBlockedMillis();
+    }
+
+    /** The totals as a RUN_STATS message. */
+    RunStats toMessage() {
+        return new RunStats(newestTimestep, blockedMillis(), registrationsRefused, retainedBytes,
+                oldestRetainedMillis(), retentionBlockedMillis());
+    }
+
+    /** The sum of the time bridges waited because their bound was full of retained chunks, ms. */
+    long retentionBlockedMillis() {
+        return retentionBlockedNanos / 1_000_000;
     }
 
     /** The bytes all bridges keep until a completed checkpoint covers them. */

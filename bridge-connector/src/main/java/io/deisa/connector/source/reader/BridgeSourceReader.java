@@ -5,6 +5,7 @@ import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.connector.source.split.BridgeSplitState;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.SourceReaderBase;
@@ -28,6 +29,9 @@ import java.util.TreeMap;
  * that position, so that the bridge drops the chunks the checkpoint covers. Acknowledgements are
  * cumulative (a skipped notification is covered by the next one); an aborted checkpoint
  * acknowledges nothing.
+ *
+ * <p>Fencing: the reader subscribes to its bridges only with the token the enumerator sends this
+ * attempt ({@link ReaderFenceEvent}), so that bridges refuse any older attempt of the same reader.
  */
 @Internal
 public final class BridgeSourceReader
@@ -35,23 +39,41 @@ public final class BridgeSourceReader
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSourceReader.class);
 
     private final PerSplitFetcherManager fetchers;
+    private final ReaderFence fence;
     /** Per checkpoint not yet completed or aborted: each split's next sequence at its barrier. */
     private final TreeMap<Long, Map<String, Long>> positionsByCheckpoint = new TreeMap<>();
 
     /** Creates a reader whose split readers use {@code settings}. */
     public BridgeSourceReader(BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
-        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings), config), config, context,
-                context.metricGroup().addGroup("deisa"));
+        this(new ReaderFence(), settings, config, context);
     }
 
     private BridgeSourceReader(
-            PerSplitFetcherManager fetchers, Configuration config, SourceReaderContext context, MetricGroup metrics) {
+            ReaderFence fence, BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
+        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings, fence), config), fence, config,
+                context, context.metricGroup().addGroup("deisa"));
+    }
+
+    private BridgeSourceReader(
+            PerSplitFetcherManager fetchers, ReaderFence fence, Configuration config, SourceReaderContext context,
+            MetricGroup metrics) {
         super(
                 fetchers,
                 new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn")),
                 config,
                 context);
         this.fetchers = fetchers;
+        this.fence = fence;
+    }
+
+    /** The enumerator's {@link ReaderFenceEvent}: the token this attempt subscribes with. */
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        if (event instanceof ReaderFenceEvent fenceEvent) {
+            fence.set(fenceEvent.token());
+        } else {
+            super.handleSourceEvents(event);
+        }
     }
 
     @Override

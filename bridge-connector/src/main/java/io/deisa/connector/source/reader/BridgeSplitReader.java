@@ -6,9 +6,11 @@ import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.FrameIO;
-import io.deisa.wire.PayloadWriter;
 import io.deisa.wire.PeerRefusedException;
 import io.deisa.wire.SelfConnection;
+import io.deisa.wire.message.Ack;
+import io.deisa.wire.message.EndAck;
+import io.deisa.wire.message.Subscribe;
 import io.deisa.wire.Protocol;
 
 import org.apache.flink.annotation.Internal;
@@ -29,6 +31,7 @@ import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.OptionalLong;
 import java.net.SocketTimeoutException;
 
 /**
@@ -44,6 +47,9 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
     private static final int MAX_BATCH_BYTES = 4 << 20;
 
     private final BridgeSourceSettings settings;
+    private final ReaderFence fence;
+    /** When this reader started waiting for its fencing token ({@link System#nanoTime()}), or 0. */
+    private long fenceWaitStart;
     private BridgeSplit split;
     private Socket socket;
     private PushbackInputStream in;
@@ -53,9 +59,13 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
     private long lastTimestep = Long.MIN_VALUE;
     private volatile boolean wokenUp;
 
-    /** A reader using the connection settings of the source. */
-    public BridgeSplitReader(BridgeSourceSettings settings) {
+    /**
+     * A reader using the connection settings of the source, subscribing with the fencing token of
+     * its reader attempt.
+     */
+    public BridgeSplitReader(BridgeSourceSettings settings, ReaderFence fence) {
         this.settings = settings;
+        this.fence = fence;
     }
 
     @Override
@@ -76,7 +86,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         return "bridge " + split.bridgeId() + " (" + split.host() + ":" + split.port() + ")";
     }
 
-    private void connect() throws IOException {
+    private void connect(long token) throws IOException {
         Socket s = new Socket();
         try {
             s.connect(new InetSocketAddress(split.host(), split.port()), (int) settings.connectTimeout().toMillis());
@@ -87,8 +97,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
             PushbackInputStream input = new PushbackInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
             OutputStream output = s.getOutputStream();
             FrameIO.sendHello(output, Protocol.CHANNEL_DATA);
-            FrameIO.write(output, Protocol.SUBSCRIBE,
-                    new PayloadWriter().putInt(split.bridgeId()).putLong(split.nextSequence()).toByteArray());
+            FrameIO.write(output, new Subscribe(split.bridgeId(), split.nextSequence(), token));
             s.setSoTimeout((int) settings.frameTimeout().toMillis());
             FrameIO.expectHello(input, Protocol.CHANNEL_DATA, peer());
             socket = s;
@@ -107,6 +116,28 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
         }
     }
 
+    /**
+     * The reader attempt's fencing token, waiting one poll for it; empty while it has not come
+     * (the fetcher asks again), an error once the connect timeout passed without it.
+     */
+    private OptionalLong awaitFence() throws IOException {
+        if (fenceWaitStart == 0) {
+            fenceWaitStart = System.nanoTime();
+        }
+        OptionalLong token;
+        try {
+            token = fence.await(settings.pollTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting for the fencing token to read " + peer(), e);
+        }
+        if (token.isEmpty() && System.nanoTime() - fenceWaitStart > settings.connectTimeout().toNanos()) {
+            throw new IOException("The reader of " + peer() + " got no fencing token from the enumerator within "
+                    + settings.connectTimeout() + " (deisa.source.reader-connect-timeout)");
+        }
+        return token;
+    }
+
     @Override
     public RecordsWithSplitIds<ChunkRecord> fetch() throws IOException {
         RecordsBySplits.Builder<ChunkRecord> records = new RecordsBySplits.Builder<>();
@@ -114,7 +145,11 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
             return records.build();
         }
         if (socket == null) {
-            connect();
+            OptionalLong token = awaitFence();
+            if (token.isEmpty()) {
+                return records.build();
+            }
+            connect(token.getAsLong());
         }
         wokenUp = false;
         long bytes = 0;
@@ -129,7 +164,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
                 throw bridgeVanished(e);
             }
             if (frame instanceof DataFrame.End) {
-                FrameIO.write(out, Protocol.END_ACK);
+                FrameIO.write(out, new EndAck());
                 records.addFinishedSplit(split.splitId());
                 LOG.info("{} finished after sequence {}", peer(), lastSequence);
                 closeConnection();
@@ -192,7 +227,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
      */
     public void acknowledge(long sequence) throws IOException {
         if (socket != null) {
-            FrameIO.write(out, Protocol.ACK, new PayloadWriter().putLong(sequence).toByteArray());
+            FrameIO.write(out, new Ack(sequence));
         }
     }
 

@@ -10,10 +10,12 @@ import io.deisa.bridge.DType;
 import io.deisa.bridge.DeisaException;
 import io.deisa.bridge.internal.HeadClient;
 import io.deisa.connector.source.head.HeadListener;
+import io.deisa.connector.source.head.HeadRun;
 import io.deisa.connector.source.head.HeadServer;
 import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.wire.ArrayDeclaration;
 import io.deisa.wire.Registration;
+import io.deisa.wire.message.BridgeStats;
 
 import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SplitsAssignment;
@@ -38,7 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -126,12 +128,12 @@ class BridgeSplitEnumeratorTest {
     }
 
     /** The real head on {@code HOST:port}, as the source builds it. */
-    private static Function<HeadListener, HeadServer> head(int port, Set<String> requested) {
+    private static BiFunction<HeadListener, HeadRun, HeadServer> head(int port, Set<String> requested) {
         return head(port, requested, Duration.ofMinutes(5));
     }
 
-    private static Function<HeadListener, HeadServer> head(int port, Set<String> requested, Duration registration) {
-        return listener -> new HeadServer(HOST, port, requested, 1, 16, registration, false, listener);
+    private static BiFunction<HeadListener, HeadRun, HeadServer> head(int port, Set<String> requested, Duration registration) {
+        return (listener, run) -> new HeadServer(HOST, port, requested, 1, 16, registration, false, run, listener);
     }
 
     private void addReader(int subtask, String location) throws Exception {
@@ -259,7 +261,10 @@ class BridgeSplitEnumeratorTest {
             // every reader hears that no more splits come, including the one that got none
             assertThat(context.hasNoMoreSplits(0)).isTrue();
             assertThat(context.hasNoMoreSplits(1)).isTrue();
-            assertThat(enumerator.snapshotState(2)).isEqualTo(new BridgeEnumeratorState(List.of(), true));
+            BridgeEnumeratorState state = enumerator.snapshotState(2);
+            assertThat(state.pendingSplits()).isEmpty();
+            assertThat(state.allAssigned()).isTrue();
+            assertThat(state.run().world()).extracting(Registration::bridgeId).containsExactly(0, 1);
         });
     }
 
@@ -291,7 +296,7 @@ class BridgeSplitEnumeratorTest {
     void restoredEnumeratorHandsOutItsPendingSplits() {
         assertTimeoutPreemptively(GUARD, () -> {
             BridgeSplit restored = new BridgeSplit(3, HOST, 50003, 99);
-            startEnumerator(1, Set.of(), new BridgeEnumeratorState(List.of(restored), true));
+            startEnumerator(1, Set.of(), new BridgeEnumeratorState(List.of(restored), true, null));
             assertThat(enumerator.snapshotState(1).pendingSplits()).containsExactly(restored);
             addReader(0, REMOTE);
             assertThat(context.getSplitsAssignmentSequence()).hasSize(1);
@@ -406,15 +411,15 @@ class BridgeSplitEnumeratorTest {
     void bridgeStatisticsReachTheJobsPublisherForItsMetrics() {
         withPublisher(publisher -> {
             List<HeadClient> world = registerWorld(2);
-            world.get(0).sendStats(5, 1_000_000, 2_048, 30);
-            world.get(1).sendStats(7, 3_000_000, 1_024, 70);
+            world.get(0).sendStats(new BridgeStats(5, 1_000_000, 2_048, 30, 0));
+            world.get(1).sendStats(new BridgeStats(7, 3_000_000, 1_024, 70, 2_000_000));
             publisher.progress(4);
             // RUN_STATS travel over a socket: wait until the newest has arrived.
             while (publisher.runProgress(4).bridgesBlockedMillis() != 4) {
                 Thread.onSpinWait();
             }
             assertThat(publisher.runProgress(4))
-                    .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0, 3_072, 70));
+                    .isEqualTo(new io.deisa.connector.source.head.RunProgress(4, 7, 4, 0, 3_072, 70, 2));
             assertThat(publisher.runProgress(4).timestepsAhead()).isEqualTo(3);
         });
     }
