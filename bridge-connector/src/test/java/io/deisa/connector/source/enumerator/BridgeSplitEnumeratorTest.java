@@ -15,7 +15,15 @@ import io.deisa.connector.source.head.HeadServer;
 import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.wire.ArrayDeclaration;
 import io.deisa.wire.Registration;
+import io.deisa.connector.source.reader.ReaderFenceEvent;
+import io.deisa.wire.FeedbackCodec;
+import io.deisa.wire.FeedbackTable;
+import io.deisa.wire.FrameIO;
+import io.deisa.wire.Protocol;
 import io.deisa.wire.message.BridgeStats;
+import io.deisa.wire.message.Hello;
+import io.deisa.wire.message.Refused;
+import io.deisa.wire.message.Rejoin;
 
 import org.apache.flink.api.connector.source.ReaderInfo;
 import org.apache.flink.api.connector.source.SplitsAssignment;
@@ -121,10 +129,19 @@ class BridgeSplitEnumeratorTest {
         assertThat(bridges.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     }
 
+    /** Whether the heads this test starts tell bridges that the job takes checkpoints. */
+    private boolean replay;
+
     private void startEnumerator(int parallelism, Set<String> requested, BridgeEnumeratorState state) {
         context = new RecordingContext(parallelism);
-        enumerator = new BridgeSplitEnumerator(context, head(port, requested), state);
+        enumerator = new BridgeSplitEnumerator(context, replay ? replayingHead(port, requested) : head(port, requested),
+                state);
         enumerator.start();
+    }
+
+    private static BiFunction<HeadListener, HeadRun, HeadServer> replayingHead(int port, Set<String> requested) {
+        return (listener, run) -> new HeadServer(HOST, port, requested, 1, 16, Duration.ofMinutes(5), true, run,
+                listener);
     }
 
     /** The real head on {@code HOST:port}, as the source builds it. */
@@ -471,6 +488,134 @@ class BridgeSplitEnumeratorTest {
                             + "of world size 2 registered; missing: \\[1\\]");
             assertThatThrownBy(() -> lonely.get(5, TimeUnit.SECONDS))
                     .cause().isInstanceOf(DeisaException.class).hasMessageContaining("Not every bridge registered");
+        });
+    }
+
+    private static FeedbackTable.Entry mean(long timestep) {
+        return new FeedbackTable.Entry("mean", timestep, FeedbackCodec.encode(timestep * 1.5));
+    }
+
+    private static List<Long> timesteps(List<FeedbackTable.Entry> entries) {
+        return entries.stream().map(FeedbackTable.Entry::timestep).collect(Collectors.toList());
+    }
+
+    private static void awaitProgress(HeadClient bridge, long timestep) {
+        while (bridge.progress() < timestep) {
+            Thread.onSpinWait(); // PROGRESS travels over a socket
+        }
+    }
+
+    /**
+     * The job's coordinator fails over: the enumerator is closed and a new one restored from its
+     * checkpoint on the same address. The bridges rejoin the new head without an error, the feedback
+     * of the checkpoint is there at once, and a value published after the checkpoint (which the
+     * bridges may have read) is answered only once the restored job published it again.
+     */
+    @Test
+    void aHeadRecreatedFromTheCheckpointTakesItsBridgesBackWithTheirFeedback() {
+        replay = true;
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            List<DeisaException> failures = new CopyOnWriteArrayList<>();
+            List<HeadClient> world;
+            BridgeEnumeratorState checkpoint;
+            try (io.deisa.connector.source.head.HeadPublisherClient publisher =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                world = registerWorld(2);
+                world.forEach(bridge -> bridge.startListening(failures::add));
+                publisher.publish(mean(1));
+                publisher.progress(1);
+                awaitProgress(world.get(0), 1);
+                checkpoint = enumerator.snapshotState(7);
+                publisher.publish(mean(2));
+                publisher.progress(2);
+                awaitProgress(world.get(0), 2);
+                assertThat(timesteps(world.get(0).query("mean", true, 0, TIMEOUT))).containsExactly(1L, 2L);
+            }
+            assertThat(checkpoint.run().world()).extracting(Registration::bridgeId).containsExactly(0, 1);
+            assertThat(timesteps(checkpoint.run().feedback())).containsExactly(1L);
+
+            enumerator.close();
+            enumerator = null;
+            context.close();
+            startEnumerator(1, Set.of("temperature"), checkpoint);
+
+            CompletableFuture<List<FeedbackTable.Entry>> second = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return world.get(0).query("mean", false, 2, Duration.ofSeconds(20));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, bridges);
+            try (io.deisa.connector.source.head.HeadPublisherClient restored =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                restored.publish(mean(1)); // the restored job republishes its retained feedback
+                restored.progress(1);
+                assertThat(timesteps(world.get(1).query("mean", false, 1, Duration.ofSeconds(20))))
+                        .as("the checkpoint's feedback").containsExactly(1L);
+                restored.publish(mean(2)); // the callback of timestep 2 ran again
+                restored.progress(2);
+                assertThat(timesteps(second.get(20, TimeUnit.SECONDS)))
+                        .as("held back until the job's progress reached 2 again, never read as missing")
+                        .containsExactly(2L);
+            }
+            assertThat(failures).as("no bridge saw an error").isEmpty();
+            assertThat(context.getOneTimeCallables()).as("the run was not failed").isEmpty();
+        });
+    }
+
+    @Test
+    void aRejoinWithAnotherRegistrationIsRefusedWithoutRetry() {
+        replay = true;
+        assertTimeoutPreemptively(GUARD, () -> {
+            HeadRun run = new HeadRun("run-9", "sim", List.of(registration(0, 1, 0)), List.of());
+            startEnumerator(1, Set.of("temperature"), new BridgeEnumeratorState(List.of(), true, run));
+            Registration moved = new Registration(0, 1, "sim", HOST, 60000, "localhost",
+                    registration(0, 1, 0).arrays());
+            try (java.net.Socket socket = new java.net.Socket(HOST, port)) {
+                FrameIO.write(socket.getOutputStream(), Hello.of(Protocol.CHANNEL_CONTROL));
+                FrameIO.write(socket.getOutputStream(), new Rejoin("run-9", false, 3, moved));
+                java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "head");
+                Refused refused = Refused.decode(FrameIO.read(in, Protocol.MAX_CONTROL_FRAME));
+                assertThat(refused.retry()).isFalse();
+                assertThat(refused.reason()).matches("bridge 0 \\(from /127.0.0.1:\\d+\\) rejoins run run-9 with a "
+                        + "registration that differs from the one the run holds \\(data endpoint 127.0.0.1:50000\\)");
+            }
+            assertThat(context.getOneTimeCallables()).as("the run was not failed").isEmpty();
+        });
+    }
+
+    @Test
+    void aBridgeThatNoHeadTakesBackFailsNamingTheHeadTheRunAndTheTimeout() {
+        replay = true;
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            HeadClient bridge = HeadClient.connect(0, HOST, port, TIMEOUT, Duration.ofMillis(500));
+            clients.add(bridge);
+            String runId = bridge.register(registration(0, 1, 0), TIMEOUT).runId();
+            CompletableFuture<DeisaException> failure = new CompletableFuture<>();
+            bridge.startListening(failure::complete);
+            enumerator.close();
+            enumerator = null;
+            assertThat(failure.get(5, TimeUnit.SECONDS).getMessage()).matches(
+                    "Bridge 0 lost the analytics head at 127.0.0.1:" + port + " \\(.*\\) and no head of run " + runId
+                            + " took it back within the connect timeout of PT0.5S; last: .*");
+        });
+    }
+
+    @Test
+    void everyReaderAttemptGetsALargerFencingTokenBeforeAnySplit() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            startEnumerator(1, Set.of(), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            addReader(0, "localhost"); // the reader failed and a new attempt registered
+            List<Long> tokens = context.getSentSourceEvent().get(0).stream()
+                    .map(event -> ((ReaderFenceEvent) event).token()).collect(Collectors.toList());
+            assertThat(tokens).hasSize(2);
+            assertThat(tokens.get(1)).isGreaterThan(tokens.get(0));
         });
     }
 }
