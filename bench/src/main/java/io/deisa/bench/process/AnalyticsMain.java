@@ -5,10 +5,12 @@ import io.deisa.analytics.CallbackContext;
 import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.analytics.Windows;
+import io.deisa.bridge.internal.Ports;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 
@@ -76,9 +78,13 @@ public final class AnalyticsMain implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Timing table to write.")
     Path out;
 
+    @Option(names = "--checkpoint-stats",
+            description = "Where to write the checkpoint summary (count, size, duration) read from the REST API.")
+    Path checkpointStats;
+
     /** Runs the process; exits with the command's status. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new AnalyticsMain()).execute(args));
+        System.exit(new CommandLine(new AnalyticsMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     @Override
@@ -86,13 +92,26 @@ public final class AnalyticsMain implements Callable<Integer> {
         Configuration conf = new Configuration();
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
         conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+        CheckpointWatcher watcher = null;
+        if (checkpointStats != null) {
+            int restPort = Ports.free();
+            conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
+            watcher = new CheckpointWatcher("http://127.0.0.1:" + restPort);
+        }
         DeisaOptions.Builder options = DeisaOptions.builder().head(head).configuration(conf);
         if (checkpointIntervalMs >= 0) {
             options.checkpointInterval(Duration.ofMillis(checkpointIntervalMs));
         }
         Deisa deisa = new Deisa(options.build());
         deisa.registerCallback(new TimedCallback(work, gcEvery), List.of(WindowSpec.of(BridgesMain.ARRAY, window)));
-        deisa.executeCallbacks();
+        try {
+            deisa.executeCallbacks();
+        } finally {
+            if (watcher != null) {
+                watcher.close();
+                watcher.summary().write(checkpointStats);
+            }
+        }
         TIMES.write(out);
         return 0;
     }

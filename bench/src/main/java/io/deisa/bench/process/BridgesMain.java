@@ -70,7 +70,7 @@ public final class BridgesMain implements Callable<Integer> {
 
     /** Runs the process; exits with the command's status. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BridgesMain()).execute(args));
+        System.exit(new CommandLine(new BridgesMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     @Override

@@ -34,8 +34,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
     /** Extra options of the bridge JVMs, split at spaces. */
     public static final String BRIDGE_OPTIONS_ENV = "DEISA_BENCH_BRIDGE_OPTS";
 
-    /** The timing tables of a finished run. */
-    public record Result(TimingTable callbacks, List<TimingTable> bridges) {
+    /** The timing tables of a finished run, and its checkpoints ({@link CheckpointWatcher.Summary#NONE} when none). */
+    public record Result(TimingTable callbacks, List<TimingTable> bridges, CheckpointWatcher.Summary checkpoints) {
         /** Every bridge row of every process. */
         public List<long[]> bridgeRows() {
             List<long[]> rows = new ArrayList<>();
@@ -54,9 +54,11 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
         String head = "127.0.0.1:" + Ports.free();
         int masterPort = Ports.free();
         Path callbackTimes = directory.resolve("callbacks.tsv");
+        Path checkpointStats = directory.resolve("checkpoints.tsv");
         List<Path> bridgeTimes = new ArrayList<>();
         try (ProcessGroup group = new ProcessGroup(directory)) {
-            List<String> analyticsArgs = new ArrayList<>(List.of("--head", head, "--out", callbackTimes.toString()));
+            List<String> analyticsArgs = new ArrayList<>(List.of("--head", head, "--out", callbackTimes.toString(),
+                    "--checkpoint-stats", checkpointStats.toString()));
             analyticsArgs.addAll(analytics);
             group.start("analytics", JvmCommand.of(analyticsHeap, jvmOptions(ANALYTICS_OPTIONS_ENV),
                     AnalyticsMain.class, analyticsArgs));
@@ -78,7 +80,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
             }
             group.awaitAll(timeout);
         }
-        return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList());
+        return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList(),
+                CheckpointWatcher.Summary.read(checkpointStats));
     }
 
     /** The JVM options in environment variable {@code variable}, split on white space; none when unset. */

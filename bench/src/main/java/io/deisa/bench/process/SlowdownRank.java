@@ -54,7 +54,7 @@ public final class SlowdownRank implements Callable<Integer> {
     /** Runs the rank between MPI.Init and MPI.Finalize; aborts the MPI job on a failure. */
     public static void main(String[] args) throws Exception {
         MPI.Init(args);
-        int status = new CommandLine(new SlowdownRank()).execute(args);
+        int status = new CommandLine(new SlowdownRank()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
         if (status != 0) {
             MPI.COMM_WORLD.abort(status);
         }

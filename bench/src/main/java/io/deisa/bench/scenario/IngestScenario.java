@@ -1,6 +1,7 @@
 package io.deisa.bench.scenario;
 
 import io.deisa.bench.limits.MachineLimits;
+import io.deisa.bench.process.CheckpointWatcher;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
 import io.deisa.bench.report.MarkdownTable;
@@ -47,7 +48,7 @@ public final class IngestScenario implements Scenario {
         MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "checkpoints", "MB/s assembled",
                 "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
                 "ratio to a Java socket read (" + Format.number(limits.javaSocketReadBytesPerSecond() / 1e6, 0)
-                        + " MB/s)");
+                        + " MB/s)", "checkpoints completed", "checkpoint size avg / max", "checkpoint duration avg / max");
         try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
                 * checkpointIntervals.size() * context.runs())) {
             for (int size : sizes) {
@@ -56,13 +57,18 @@ public final class IngestScenario implements Scenario {
                         for (long interval : checkpointIntervals) {
                             long bytesPerTimestep = (long) n * size * size * Double.BYTES;
                             double[] rates = new double[context.runs()];
+                            CheckpointWatcher.Summary checkpoints = CheckpointWatcher.Summary.NONE;
                             for (int r = 0; r < context.runs(); r++) {
                                 PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
                                         false, BenchContext.analytics(work, 5, "--checkpoint-interval-ms",
                                                 Long.toString(interval)), BenchContext.ANALYTICS_HEAP,
                                         BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15));
                                 String label = size + "-n" + n + "-" + work.toLowerCase() + "-cp" + interval + "-run" + r;
-                                RunMeasures measures = new RunMeasures(context.run(id(), label, run));
+                                PipelineRun.Result result = context.run(id(), label, run);
+                                RunMeasures measures = new RunMeasures(result);
+                                if (result.checkpoints().sizeMaxBytes() >= checkpoints.sizeMaxBytes()) {
+                                    checkpoints = result.checkpoints(); // the run with the largest checkpoint
+                                }
                                 rates[r] = measures.throughput(WARMUP - 1, WARMUP + MEASURED - 1, bytesPerTimestep) / 1e6;
                                 progress.step();
                             }
@@ -71,7 +77,12 @@ public final class IngestScenario implements Scenario {
                                     interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
                                     stats.medianRange(0),
                                     Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
-                                    Format.percent(stats.median() * 1e6 / limits.javaSocketReadBytesPerSecond()));
+                                    Format.percent(stats.median() * 1e6 / limits.javaSocketReadBytesPerSecond()),
+                                    checkpoints.completed(),
+                                    checkpoints.completed() == 0 ? "–" : Format.number(checkpoints.sizeAvgBytes() / 1e6, 1)
+                                            + " / " + Format.number(checkpoints.sizeMaxBytes() / 1e6, 1) + " MB",
+                                    checkpoints.completed() == 0 ? "–" : checkpoints.durationAvgMillis() + " / "
+                                            + checkpoints.durationMaxMillis() + " ms");
                         }
                     }
                 }
