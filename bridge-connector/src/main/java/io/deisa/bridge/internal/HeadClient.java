@@ -7,6 +7,7 @@ import io.deisa.wire.FeedbackTable;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.Protocol;
+import io.deisa.wire.ProtocolException;
 import io.deisa.wire.Message;
 import io.deisa.wire.Registration;
 import io.deisa.wire.SelfConnection;
@@ -256,8 +257,14 @@ public final class HeadClient implements AutoCloseable {
             throw new RefusedException("The analytics head at " + head + " closed the connection while bridge "
                     + bridgeId + " was " + (rejoining ? "rejoining" : "registering")
                     + " (the analytics job may be restarting)", true);
-        } catch (IOException e) {
+        } catch (ProtocolException e) {
+            // not a deisa head, another protocol version, a malformed answer: trying again cannot help
             throw new DeisaException("Bridge " + bridgeId + " could not register at " + head + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            // a connection reset while a head goes away or comes back: worth another try
+            throw new RefusedException("Bridge " + bridgeId + " lost its connection to the analytics head at " + head
+                    + " while " + (rejoining ? "rejoining" : "registering") + " (" + e.getMessage()
+                    + "; the analytics job may be restarting)", true);
         }
     }
 

@@ -626,8 +626,13 @@ public final class HeadServer implements AutoCloseable {
         // Stop listening, so that no bridge of a later simulation reaches this head, and only then
         // tell the publisher, whose job finishes after that.
         closeServer();
-        LOG.info("Run {} ended; the head no longer listens on {}:{}", runId, host, port);
-        send(publisher, new RunEnded());
+        // A channel closed while registered keeps its socket until the selector's next selection
+        // deregisters it: confirm the end only after that selection.
+        tasks.add(() -> {
+            LOG.info("Run {} ended; the head no longer listens on {}:{}", runId, host, port);
+            send(publisher, new RunEnded());
+        });
+        selector.wakeup();
     }
 
     /**
