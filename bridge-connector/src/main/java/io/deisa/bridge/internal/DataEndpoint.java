@@ -371,6 +371,11 @@ public final class DataEndpoint implements AutoCloseable {
             }
         } else if (item instanceof OutboundItem.BeginTimestep begin) {
             writer.writeBeginTimestep(begin.timestep());
+            if (retain) {
+                // A restored reader needs it too: the bridge may be waiting for the analytics
+                // before it copies the timestep's first chunk, which would otherwise carry it.
+                keep(begin);
+            }
         } else {
             OutboundItem.End end = (OutboundItem.End) item;
             writer.writeEnd(end.sequence(), end.lastTimestep());
@@ -410,12 +415,15 @@ public final class DataEndpoint implements AutoCloseable {
 
     /** Drops the retained chunks below {@code sequence}; called holding {@code retained}. */
     private void acknowledge(long sequence) {
+        // A BEGIN_TIMESTEP's sequence is its next chunk's: it goes with that chunk. END stays.
         while (!retained.isEmpty() && retained.peekFirst().sequence() < sequence
-                && retained.peekFirst() instanceof OutboundItem.Chunk chunk) {
-            retained.pollFirst();
+                && !(retained.peekFirst() instanceof OutboundItem.End)) {
+            OutboundItem item = retained.pollFirst();
             retainedSince.pollFirst();
-            retainedBytes -= chunk.data().capacity();
-            pool.release(chunk.data());
+            if (item instanceof OutboundItem.Chunk chunk) {
+                retainedBytes -= chunk.data().capacity();
+                pool.release(chunk.data());
+            }
         }
     }
 

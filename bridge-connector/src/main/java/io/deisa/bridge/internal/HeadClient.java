@@ -75,6 +75,8 @@ public final class HeadClient implements AutoCloseable {
     private Registered registered;
     /** Whether this bridge told the head it closed the run (told again on a rejoin). */
     private volatile boolean runClosed;
+    /** The timestep of that CLOSE. */
+    private volatile long closedTimestep;
     // Guarded by lock:
     /** Newest timestep up to which every callback has run. */
     private long progress = Long.MIN_VALUE;
@@ -82,8 +84,11 @@ public final class HeadClient implements AutoCloseable {
     private List<FeedbackTable.Entry> finalTable;
     private List<FeedbackTable.Entry> reply;
     private DeisaException failure;
-    /** Counts the connections this client had: a wait for a reply on an older one asks again. */
-    private int connection;
+    /**
+     * Counts the connections this client had (changed under {@code this} with the socket): a wait
+     * for a reply to a request written on an older one asks again.
+     */
+    private volatile int connection;
 
     private HeadClient(int bridgeId, String host, int port, Socket socket, Duration rejoinTimeout) throws IOException {
         this.bridgeId = bridgeId;
@@ -95,6 +100,7 @@ public final class HeadClient implements AutoCloseable {
     }
 
     private synchronized void use(Socket socket, InputStream input) throws IOException {
+        connection++;
         this.socket = socket;
         this.in = input;
         this.out = socket.getOutputStream();
@@ -376,7 +382,8 @@ public final class HeadClient implements AutoCloseable {
                 // The new connection is used only once the head took the bridge back: nothing else
                 // may reach the head before the REJOIN.
                 InputStream input = new BufferedInputStream(fresh.getInputStream());
-                Registered again = handshake(fresh, input, new Rejoin(registered.runId(), runClosed, progress(), registration),
+                boolean closedWhenAsked = runClosed;
+                Registered again = handshake(fresh, input, new Rejoin(registered.runId(), closedWhenAsked, progress(), registration),
                         Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), true);
                 Socket old;
                 synchronized (this) {
@@ -384,9 +391,16 @@ public final class HeadClient implements AutoCloseable {
                     use(fresh, input);
                 }
                 closeQuietly(old);
+                if (closing) {
+                    closeQuietly(fresh);
+                    return null;
+                }
+                if (runClosed && !closedWhenAsked) {
+                    // close(timestep) ran during the handshake; its CLOSE went to the lost connection
+                    write(new CloseRun(closedTimestep));
+                }
                 synchronized (lock) {
-                    connection++;
-                    lock.notifyAll();
+                    lock.notifyAll(); // waits for replies on the old connection ask again
                 }
                 LOG.info("Bridge {} rejoined run {} at {} after {} ms", bridgeId, again.runId(), head,
                         (System.nanoTime() - start) / 1_000_000);
@@ -490,7 +504,6 @@ public final class HeadClient implements AutoCloseable {
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            int asked;
             synchronized (lock) {
                 if (finalTable != null) {
                     FeedbackTable table = new FeedbackTable(Integer.MAX_VALUE);
@@ -498,17 +511,18 @@ public final class HeadClient implements AutoCloseable {
                     return all ? table.entries(key) : table.entry(key, timestep);
                 }
                 reply = null;
-                asked = connection;
             }
+            int asked;
             try {
-                write(new FeedbackQuery(key, all, timestep));
+                asked = writeCounted(new FeedbackQuery(key, all, timestep));
             } catch (IOException e) {
                 if (registered == null || !registered.replay()) {
                     throw e;
                 }
-                // the head is going away: ask again once the bridge rejoined
+                asked = -1; // the head is going away: ask again once the bridge rejoined
             }
-            await(() -> reply != null || finalTable != null || connection != asked,
+            int sentOn = asked;
+            await(() -> reply != null || finalTable != null || connection != sentOn,
                     Math.max(1, deadline - System.nanoTime()), "feedback '" + key + "'");
             synchronized (lock) {
                 if (reply != null) {
@@ -527,8 +541,15 @@ public final class HeadClient implements AutoCloseable {
         FrameIO.write(out, message);
     }
 
+    /** Writes {@code message} and returns the count of the connection it went out on. */
+    private synchronized int writeCounted(Message message) throws IOException {
+        FrameIO.write(out, message);
+        return connection;
+    }
+
     /** Tells the head that the simulation finished at {@code timestep}; told again on a rejoin. */
     public void sendClose(long timestep) throws IOException {
+        closedTimestep = timestep;
         runClosed = true;
         try {
             write(new CloseRun(timestep));

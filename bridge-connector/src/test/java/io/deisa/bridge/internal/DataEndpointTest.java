@@ -207,4 +207,31 @@ class DataEndpointTest {
             assertThat(failures).isEmpty();
         });
     }
+
+    /**
+     * A bridge waiting for the analytics before it copies the first chunk of timestep 1 has sent
+     * only BEGIN_TIMESTEP 1 after the chunks of 0. A reader restored from a checkpoint that covers
+     * every chunk of 0 must get that BEGIN_TIMESTEP again, or its watermark never passes 0, the
+     * analytics never finish 0, and the bridge waits for ever.
+     */
+    @Test
+    void aBeginTimestepNotCoveredByTheCheckpointIsReplayed() {
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(6);
+            endpoint.retainUntilAcknowledged();
+            endpoint.enqueue(chunk(0, 0, 0.5));
+            endpoint.beginTimestep(1, 1);
+            InputStream first = subscribe(endpoint, 6, 0);
+            FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 6");
+            DataFrameReader frames = new DataFrameReader(first, Integer.MAX_VALUE - 64, "bridge 6");
+            assertThat(((DataFrame.Chunk) frames.next()).sequence()).isEqualTo(0);
+            assertThat(frames.next()).isEqualTo(new DataFrame.BeginTimestep(1));
+
+            InputStream restored = subscribe(endpoint, 6, 1); // the checkpoint covers chunk 0
+            FrameIO.expectHello(restored, Protocol.CHANNEL_DATA, "bridge 6");
+            DataFrameReader replay = new DataFrameReader(restored, Integer.MAX_VALUE - 64, "bridge 6");
+            assertThat(replay.next()).isEqualTo(new DataFrame.BeginTimestep(1));
+            assertThat(failures).isEmpty();
+        });
+    }
 }

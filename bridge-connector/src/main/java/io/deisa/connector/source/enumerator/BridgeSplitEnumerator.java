@@ -61,6 +61,18 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
         this.pending = new ArrayList<>(state.pendingSplits());
         this.allAssigned = state.allAssigned();
         this.head = headFactory.apply(this, state.run());
+        if (state.run() != null && !state.run().world().isEmpty() && pending.isEmpty() && !allAssigned) {
+            // The checkpoint caught the world registered at the head before this enumerator made
+            // its splits: the restored head will not announce it again.
+            addSplitsOf(state.run().world());
+        }
+    }
+
+    private void addSplitsOf(List<Registration> bridges) {
+        for (Registration bridge : bridges) {
+            bridgeHosts.put(bridge.bridgeId(), bridge.host());
+            pending.add(new BridgeSplit(bridge.bridgeId(), bridge.dataHost(), bridge.dataPort(), 0));
+        }
     }
 
     @Override
@@ -75,10 +87,7 @@ public final class BridgeSplitEnumerator implements SplitEnumerator<BridgeSplit,
     @Override
     public void onWorldRegistered(List<Registration> bridges) {
         context.runInCoordinatorThread(() -> {
-            for (Registration bridge : bridges) {
-                bridgeHosts.put(bridge.bridgeId(), bridge.host());
-                pending.add(new BridgeSplit(bridge.bridgeId(), bridge.dataHost(), bridge.dataPort(), 0));
-            }
+            addSplitsOf(bridges);
             assignPendingSplits();
         });
     }

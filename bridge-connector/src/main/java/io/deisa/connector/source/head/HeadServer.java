@@ -106,6 +106,8 @@ public final class HeadServer implements AutoCloseable {
     private static final long RUN_STATS_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long {@link #close()} lets the loop write its last frames before it closes the sockets. */
     private static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long the end of a restored run waits for bridges that have not rejoined yet. */
+    private static final long END_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** How long {@link #start()} waits for the address while the previous head of a failed-over job lets go of it. */
     private static final long BIND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -145,6 +147,10 @@ public final class HeadServer implements AutoCloseable {
     private long recoveryProgress = Long.MIN_VALUE;
     /** GETs waiting for the job's progress to reach their timestep during a recovery. */
     private final List<DeferredQuery> deferredQueries = new ArrayList<>();
+    /** After the end of a run some bridges had not rejoined: when the head stops waiting for them. */
+    private long endDeadline = Long.MAX_VALUE;
+    /** The publisher that ended the run, told RUN_ENDED once the head stopped listening. */
+    private Connection endingPublisher;
     /** While closing: when the loop stops even if frames are still unwritten. */
     private long drainDeadline;
 
@@ -276,7 +282,7 @@ public final class HeadServer implements AutoCloseable {
                 if (drainDeadline != 0 && (allWritten() || System.nanoTime() >= drainDeadline)) {
                     return;
                 }
-                long waitNanos = Math.min(nextStatsFlush, registrationDeadline) - System.nanoTime();
+                long waitNanos = Math.min(Math.min(nextStatsFlush, registrationDeadline), endDeadline) - System.nanoTime();
                 selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
                 for (Runnable task; (task = tasks.poll()) != null; ) {
                     task.run();
@@ -307,9 +313,13 @@ public final class HeadServer implements AutoCloseable {
             registrationDeadline = Long.MAX_VALUE;
             checkRegistered();
         }
+        if (now >= endDeadline) {
+            LOG.warn("Run {}: bridge(s) {} did not rejoin to get the final feedback", runId, absentBridges());
+            stopListening();
+        }
     }
 
-    private void handle(SelectionKey key) throws IOException {
+    private void handle(SelectionKey key) {
         if (!key.isValid()) {
             return;
         }
@@ -326,13 +336,29 @@ public final class HeadServer implements AutoCloseable {
         }
     }
 
-    private void accept() throws IOException {
-        for (SocketChannel channel; server.isOpen() && (channel = server.accept()) != null; ) {
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Connection connection = new Connection(channel, String.valueOf(channel.getRemoteAddress()));
-            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
-            connections.add(connection);
+    private void accept() {
+        while (server.isOpen()) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (IOException e) {
+                // e.g. out of file descriptors: the run goes on with the connections it has
+                LOG.warn("Run {}: could not accept a connection: {}", runId, e.toString());
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            try {
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Connection connection = new Connection(channel, String.valueOf(channel.getRemoteAddress()));
+                connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+                connections.add(connection);
+            } catch (IOException e) {
+                LOG.warn("Run {}: dropped a connection it could not set up: {}", runId, e.toString());
+                closeQuietly(channel);
+            }
         }
     }
 
@@ -433,7 +459,7 @@ public final class HeadServer implements AutoCloseable {
             send(connection, rejected);
             connection.closeAfterFlush = true;
             flush(connection);
-            sessions.values().forEach(s -> send(s, rejected));
+            List.copyOf(sessions.values()).forEach(s -> send(s, rejected));
             runFailed(violation.getMessage());
             return;
         }
@@ -445,7 +471,7 @@ public final class HeadServer implements AutoCloseable {
         List<Registration> world = registry.registrations();
         LOG.info("Run {}: all {} bridges of simulation {} registered", runId, world.size(), registry.simulationId());
         Registered registered = new Registered(maxSimulationAhead, runId, replay);
-        sessions.values().forEach(s -> send(s, registered));
+        List.copyOf(sessions.values()).forEach(s -> send(s, registered));
         publishSnapshot();
         listener.onWorldRegistered(world);
     }
@@ -457,13 +483,15 @@ public final class HeadServer implements AutoCloseable {
     private void rejoin(Connection connection, Rejoin rejoin) {
         Registration registration = rejoin.registration();
         int id = registration.bridgeId();
+        recoveryProgress = Math.max(recoveryProgress, rejoin.progress());
         if (state == RunState.REGISTERING) {
             LOG.info("Run {}: bridge {} of run {} registers again (from {})", runId, id, rejoin.runId(),
                     connection.address);
             register(connection, registration, rejoin.closed());
             return;
         }
-        if (state != RunState.RUNNING || !rejoin.runId().equals(runId)) {
+        boolean endedWithoutIt = state == RunState.ENDED && endDeadline != Long.MAX_VALUE;
+        if ((state != RunState.RUNNING && !endedWithoutIt) || !rejoin.runId().equals(runId)) {
             refuse(connection, registration, refusal(registration, connection.address));
             return;
         }
@@ -480,11 +508,16 @@ public final class HeadServer implements AutoCloseable {
             closeConnection(previous);
         }
         connection.bridgeId = id;
-        connection.runClosed = rejoin.closed();
-        recoveryProgress = Math.max(recoveryProgress, rejoin.progress());
+        // a CLOSE that reached the previous connection counts even if the REJOIN predates it
+        connection.runClosed = rejoin.closed() || (previous != null && previous.runClosed);
         LOG.info("Run {}: bridge {} rejoined from {}", runId, id, connection.address);
         send(connection, new Registered(maxSimulationAhead, runId, replay));
-        if (progress != Long.MIN_VALUE) {
+        if (endedWithoutIt) {
+            send(connection, new FinalFeedback(feedback.all()));
+            if (absentBridges().isEmpty()) {
+                stopListening();
+            }
+        } else if (progress != Long.MIN_VALUE) {
             send(connection, new Progress(progress));
         }
     }
@@ -554,7 +587,9 @@ public final class HeadServer implements AutoCloseable {
             closeConnection(bridge);
         } else if (message instanceof FeedbackQuery query) {
             long needed = query.all() ? recoveryProgress : Math.min(query.timestep(), recoveryProgress);
-            if (progress < needed) {
+            // answers go out in the order of the GETs: behind a held-back GET of this bridge, wait too
+            boolean behind = deferredQueries.stream().anyMatch(deferred -> deferred.bridge() == bridge);
+            if (progress < needed || behind) {
                 deferredQueries.add(new DeferredQuery(bridge, query, needed));
             } else {
                 answer(bridge, query);
@@ -576,8 +611,10 @@ public final class HeadServer implements AutoCloseable {
 
     /** Answers the deferred GETs whose timestep the job's progress has reached again. */
     private void answerDeferredQueries() {
+        Set<Connection> waiting = new java.util.HashSet<>();
         deferredQueries.removeIf(deferred -> {
-            if (deferred.progress() > progress) {
+            if (deferred.progress() > progress || waiting.contains(deferred.bridge())) {
+                waiting.add(deferred.bridge()); // its later GETs wait behind it
                 return false;
             }
             answer(deferred.bridge(), deferred.query());
@@ -613,7 +650,7 @@ public final class HeadServer implements AutoCloseable {
         if (completed != Long.MAX_VALUE) {
             answerDeferredQueries();
             Progress message = new Progress(completed);
-            sessions.values().forEach(s -> send(s, message));
+            List.copyOf(sessions.values()).forEach(s -> send(s, message));
             return;
         }
         answerDeferredQueries();
@@ -622,12 +659,42 @@ public final class HeadServer implements AutoCloseable {
         }
         LOG.info("Analytics of run {} finished; sending {} feedback entries to the bridges", runId, feedback.size());
         FinalFeedback table = new FinalFeedback(feedback.all());
-        sessions.values().forEach(s -> send(s, table));
-        // Stop listening, so that no bridge of a later simulation reaches this head, and only then
-        // tell the publisher, whose job finishes after that.
+        List.copyOf(sessions.values()).forEach(s -> send(s, table));
+        endingPublisher = publisher;
+        List<Integer> absent = absentBridges();
+        if (absent.isEmpty() || state != RunState.ENDED) {
+            stopListening();
+        } else {
+            // Bridges still rejoining after a failover wait in close(timestep) for FINAL: keep
+            // listening for them a little while.
+            LOG.info("Run {}: waiting up to {} s for bridge(s) {} to rejoin and get the final feedback", runId,
+                    TimeUnit.NANOSECONDS.toSeconds(END_GRACE_NANOS), absent);
+            endDeadline = System.nanoTime() + END_GRACE_NANOS;
+        }
+    }
+
+    /** The bridges of the world without an open connection to this head. */
+    private List<Integer> absentBridges() {
+        List<Integer> absent = new ArrayList<>();
+        for (Registration registration : registry.registrations()) {
+            Connection session = sessions.get(registration.bridgeId());
+            if (session == null || !session.open) {
+                absent.add(registration.bridgeId());
+            }
+        }
+        return absent;
+    }
+
+    /**
+     * Stops listening, so that no bridge of a later simulation reaches this head, and only then
+     * tells the publisher, whose job finishes after that.
+     */
+    private void stopListening() {
+        endDeadline = Long.MAX_VALUE;
         closeServer();
         // A channel closed while registered keeps its socket until the selector's next selection
         // deregisters it: confirm the end only after that selection.
+        Connection publisher = endingPublisher;
         tasks.add(() -> {
             LOG.info("Run {} ended; the head no longer listens on {}:{}", runId, host, port);
             send(publisher, new RunEnded());
@@ -641,7 +708,7 @@ public final class HeadServer implements AutoCloseable {
      */
     private void sendRunStats() {
         RunStats stats = runStatistics.toMessage();
-        publishers.forEach(p -> send(p, stats));
+        List.copyOf(publishers).forEach(p -> send(p, stats));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -673,7 +740,7 @@ public final class HeadServer implements AutoCloseable {
         LOG.error("Run {} failed: {}", runId, reason);
         if (tellBridges) {
             JobFailed failed = new JobFailed("run " + runId + ": " + reason);
-            sessions.values().stream().filter(s -> !s.runClosed).forEach(s -> send(s, failed));
+            List.copyOf(sessions.values()).stream().filter(s -> !s.runClosed).forEach(s -> send(s, failed));
         }
         return true;
     }
@@ -721,7 +788,7 @@ public final class HeadServer implements AutoCloseable {
 
     private void beginClose() {
         closing = true;
-        for (Connection session : sessions.values()) {
+        for (Connection session : List.copyOf(sessions.values())) {
             if (session.runClosed) {
                 continue;
             }

@@ -618,4 +618,55 @@ class BridgeSplitEnumeratorTest {
             assertThat(tokens.get(1)).isGreaterThan(tokens.get(0));
         });
     }
+
+    /**
+     * The checkpoint may catch the world registered at the head before the enumerator made its
+     * splits: the restored enumerator makes them, since the restored head does not announce the
+     * world again.
+     */
+    @Test
+    void aCheckpointedWorldWithoutItsSplitsIsStillAssigned() {
+        replay = true;
+        assertTimeoutPreemptively(GUARD, () -> {
+            HeadRun run = new HeadRun("run-3", "sim", List.of(registration(0, 2, 0), registration(1, 2, 1)), List.of());
+            startEnumerator(1, Set.of("temperature"), new BridgeEnumeratorState(List.of(), false, run));
+            addReader(0, "localhost");
+            assertThat(context.getSplitsAssignmentSequence()).hasSize(1);
+            assertThat(ids(context.getSplitsAssignmentSequence().get(0)))
+                    .isEqualTo(Map.of(0, List.of("bridge-0", "bridge-1")));
+            assertThat(context.hasNoMoreSplits(0)).isTrue();
+        });
+    }
+
+    /**
+     * A restored job may finish before every bridge rejoined its head (the bridges wait in
+     * close(timestep) for the final feedback): the head keeps listening for them, gives them the
+     * final table, and only then stops listening and confirms the end.
+     */
+    @Test
+    void aBridgeThatRejoinsAfterTheRestoredRunEndedStillGetsTheFinalFeedback() {
+        replay = true;
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            startEnumerator(1, Set.of("temperature"), BridgeEnumeratorState.initial());
+            addReader(0, "localhost");
+            HeadClient bridge = register(registration(0, 1, 0)).get(5, TimeUnit.SECONDS);
+            context.awaitEnumeratorTasks(1);
+            List<DeisaException> failures = new CopyOnWriteArrayList<>();
+            BridgeEnumeratorState checkpoint = enumerator.snapshotState(1);
+            enumerator.close();
+            enumerator = null;
+            context.close();
+            startEnumerator(1, Set.of("temperature"), checkpoint);
+            try (io.deisa.connector.source.head.HeadPublisherClient restored =
+                    io.deisa.connector.source.head.HeadPublisherClient.connect(HOST, port, TIMEOUT)) {
+                restored.publish(mean(4));
+                restored.progress(Long.MAX_VALUE);
+                // The bridge notices the lost head only now, so it most likely rejoins after the end.
+                bridge.startListening(failures::add);
+                assertThat(timesteps(bridge.awaitFinalTable())).containsExactly(4L);
+                restored.awaitRunEnded(Duration.ofSeconds(15));
+            }
+            assertThat(failures).isEmpty();
+        });
+    }
 }
