@@ -10,13 +10,19 @@ import io.deisa.operators.AssembledArray;
 import io.deisa.operators.CallbackOperator;
 import io.deisa.operators.CallbackSpec;
 import io.deisa.operators.ChunkAssembler;
+import io.deisa.operators.ChunkForms;
+import io.deisa.operators.ChunkPreprocessor;
 import io.deisa.operators.ConstantKey;
 import io.deisa.operators.FeedbackPublisher;
+import io.deisa.operators.PartialAggregator;
+import io.deisa.operators.PartialKey;
+import io.deisa.operators.PartialMerger;
 import io.deisa.operators.TimestepCompleted;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -37,6 +43,7 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -131,12 +138,39 @@ final class AnalyticsJob {
                         "Bridges (head " + options.head() + ")")
                 .setParallelism(readers)
                 .uid("deisa-bridge-source");
+        List<WindowSpec> specs = new ArrayList<>();
+        callbacks.forEach(callback -> specs.addAll(callback.arrays()));
+        ChunkForms forms = ChunkForms.of(specs, outputs.stream().map(ArrayOutput::arrayName).toList());
+        if (forms.preprocesses()) {
+            // chained to the source: chunks are preprocessed in the task that read them
+            chunks = chunks.flatMap(new ChunkPreprocessor(forms))
+                    .name("Preprocess chunks")
+                    .uid("deisa-preprocess-chunks")
+                    .setParallelism(readers);
+        }
+        SingleOutputStreamOperator<ChunkRecord> combined = null;
+        if (forms.aggregates()) {
+            combined = chunks.transform("Combine partials", TypeInformation.of(ChunkRecord.class),
+                            new PartialAggregator(forms))
+                    .uid("deisa-combine-partials")
+                    .setParallelism(readers);
+            chunks = combined;
+        }
         SingleOutputStreamOperator<AssembledArray> arrays = byKey(chunks, new ArrayTimestepKey(), readers)
                 .process(new ChunkAssembler())
                 .name("Assemble arrays")
                 .uid("deisa-assemble-arrays")
                 .setParallelism(readers);
-        SingleOutputStreamOperator<TimestepCompleted> completed = byKey(arrays, new ConstantKey<>(), readers)
+        DataStream<AssembledArray> toCallbacks = arrays;
+        if (combined != null) {
+            toCallbacks = arrays.union(byKey(combined.getSideOutput(PartialAggregator.PARTIALS), new PartialKey(),
+                            readers)
+                    .process(new PartialMerger(forms))
+                    .name("Merge partials")
+                    .uid("deisa-merge-partials")
+                    .setParallelism(readers));
+        }
+        SingleOutputStreamOperator<TimestepCompleted> completed = byKey(toCallbacks, new ConstantKey<>(), readers)
                 .process(new CallbackOperator(callbacks))
                 .name("Analytics callbacks")
                 .uid("deisa-callbacks")

@@ -10,7 +10,9 @@ package io.deisa.analytics;
  * stable without a division per element. Min and max follow {@link Math#min(double, double)}: a
  * NaN anywhere makes them NaN.
  */
-final class Statistics {
+final class Statistics implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private long count;
     private double sum;
@@ -66,6 +68,27 @@ final class Statistics {
     /** Applies the compensation unless the running sum already overflowed or became NaN. */
     private static double finish(double sum, double compensation) {
         return Double.isFinite(sum) ? sum + compensation : sum;
+    }
+
+    /** Adds everything {@code other} holds (Chan et al.'s update); {@code other} is unchanged. */
+    void merge(Statistics other) {
+        if (other.count == 0) {
+            return;
+        }
+        long total = count + other.count;
+        double delta = other.mean - mean;
+        squaredDeviations += other.squaredDeviations + delta * delta * ((double) count * other.count / total);
+        mean += delta * other.count / total;
+        count = total;
+        addCompensated(other.sum);
+        compensation += other.compensation;
+        min = Math.min(min, other.min);
+        max = Math.max(max, other.max);
+    }
+
+    /** Number of elements added. */
+    long count() {
+        return count;
     }
 
     double sum() {

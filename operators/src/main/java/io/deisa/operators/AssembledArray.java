@@ -31,8 +31,13 @@ public class AssembledArray {
     public int[] chunkShape;
     /** Number of chunks along each dimension. */
     public int[] chunksPerDim;
-    /** Raw little-endian chunk bytes, indexed by row-major linear chunk position. */
+    /** Raw little-endian chunk bytes, indexed by row-major linear chunk position; null for an aggregate. */
     public byte[][] chunks;
+    /**
+     * For an aggregated stream ({@code WindowSpec.aggregate}): the Java-serialized result of the
+     * timestep, and no chunks; null for an array.
+     */
+    public byte[] aggregate;
 
     /** For Flink's POJO serializer. */
     public AssembledArray() {}
@@ -45,6 +50,20 @@ public class AssembledArray {
         this.chunkShape = layout.chunkShape;
         this.chunksPerDim = layout.chunksPerDim;
         this.chunks = chunks;
+    }
+
+    /** The result of aggregated stream {@code key} at {@code timestep}, Java-serialized. */
+    public static AssembledArray ofAggregate(String key, long timestep, byte[] result) {
+        AssembledArray record = new AssembledArray();
+        record.name = key;
+        record.timestep = timestep;
+        record.aggregate = result;
+        return record;
+    }
+
+    /** Whether this record carries an aggregate result instead of chunks. */
+    public boolean isAggregate() {
+        return aggregate != null;
     }
 
     /** The layout of this array; shares the shape arrays. */

@@ -114,7 +114,7 @@ public class CallbackOperator
         retention = new HashMap<>();
         for (CallbackSpec spec : callbacks) {
             for (WindowSpec array : spec.arrays()) {
-                retention.merge(array.name(), array.windowSize(), Math::max);
+                retention.merge(array.streamKey(), array.windowSize(), Math::max);
             }
         }
         store = new WindowStore(getRuntimeContext());
@@ -160,7 +160,8 @@ public class CallbackOperator
     @Override
     public void onTimer(long timestep, OnTimerContext ctx, Collector<TimestepCompleted> out)
             throws Exception {
-        TimestepView view = new TimestepView(store, timestep, retention.keySet());
+        TimestepView view = new TimestepView(store, timestep, retention.keySet(),
+                getRuntimeContext().getUserCodeClassLoader());
         CallbackContext feedback =
                 new FeedbackCollector(
                         lastFeedbackTimestep,

@@ -131,14 +131,14 @@ public final class CallbackSpec implements Serializable {
     /**
      * Whether the callback runs for a timestep.
      *
-     * @param isNew whether an array name has new data at the timestep
-     * @param hasData whether an array name has data at or before the timestep
+     * @param isNew whether a stream ({@link WindowSpec#streamKey()}) has new data at the timestep
+     * @param hasData whether a stream has data at or before the timestep
      */
     public boolean isTriggered(Predicate<String> isNew, Predicate<String> hasData) {
         return switch (when) {
-            case AND -> arrays.stream().allMatch(array -> isNew.test(array.name()));
-            case OR -> arrays.stream().anyMatch(array -> isNew.test(array.name()))
-                    && arrays.stream().allMatch(array -> hasData.test(array.name()));
+            case AND -> arrays.stream().allMatch(array -> isNew.test(array.streamKey()));
+            case OR -> arrays.stream().anyMatch(array -> isNew.test(array.streamKey()))
+                    && arrays.stream().allMatch(array -> hasData.test(array.streamKey()));
         };
     }
 

@@ -25,13 +25,17 @@ final class TimestepView {
     private final Set<String> newNames;
     private final Map<String, long[]> timestepsByName = new HashMap<>();
     private final Map<String, DeisaArray> loaded = new HashMap<>();
+    private final Map<String, Object> loadedAggregates = new HashMap<>();
+    private final ClassLoader loader;
 
     /**
-     * @param names every array name that callbacks request; their retained timesteps are read here,
+     * @param names every stream key that callbacks request; their retained timesteps are read here,
      *     once
+     * @param loader the user code class loader, for aggregate results
      */
-    TimestepView(WindowStore store, long timestep, Set<String> names) throws Exception {
+    TimestepView(WindowStore store, long timestep, Set<String> names, ClassLoader loader) throws Exception {
         this.store = store;
+        this.loader = loader;
         this.timestep = timestep;
         this.newNames = store.newNamesAt(timestep);
         for (String name : names) {
@@ -54,32 +58,55 @@ final class TimestepView {
         return upTo(name) > 0;
     }
 
-    /** For each requested array, its newest {@code windowSize} arrays up to this timestep. */
+    /**
+     * For each requested array, its newest {@code windowSize} arrays, or aggregate results, up to
+     * this timestep; streams are looked up by {@link WindowSpec#streamKey()}.
+     */
     Windows windowsFor(List<WindowSpec> arrays) throws Exception {
         Map<String, List<DeisaArray>> windows = new LinkedHashMap<>();
+        Map<String, List<Object>> aggregates = new LinkedHashMap<>();
         for (WindowSpec spec : arrays) {
-            long[] retained = timestepsByName.get(spec.name());
-            int end = upTo(spec.name());
-            List<DeisaArray> window = new ArrayList<>();
-            for (int i = Math.max(0, end - spec.windowSize()); i < end; i++) {
-                window.add(load(spec.name(), retained[i]));
+            String key = spec.streamKey();
+            long[] retained = timestepsByName.get(key);
+            int end = upTo(key);
+            if (spec.isAggregated()) {
+                List<Object> results = new ArrayList<>();
+                for (int i = Math.max(0, end - spec.windowSize()); i < end; i++) {
+                    results.add(loadAggregate(key, retained[i]));
+                }
+                aggregates.put(spec.name(), results);
+            } else {
+                List<DeisaArray> window = new ArrayList<>();
+                for (int i = Math.max(0, end - spec.windowSize()); i < end; i++) {
+                    window.add(load(key, retained[i], spec.name()));
+                }
+                windows.put(spec.name(), window);
             }
-            windows.put(spec.name(), window);
         }
-        return new Windows(timestep, windows);
+        return new Windows(timestep, windows, aggregates);
     }
 
     private int upTo(String name) {
         return WindowStore.countUpTo(timestepsByName.get(name), timestep);
     }
 
-    private DeisaArray load(String name, long arrayTimestep) throws Exception {
-        String key = WindowStore.arrayKey(name, arrayTimestep);
-        DeisaArray array = loaded.get(key);
+    private DeisaArray load(String key, long arrayTimestep, String name) throws Exception {
+        String cacheKey = WindowStore.arrayKey(key, arrayTimestep);
+        DeisaArray array = loaded.get(cacheKey);
         if (array == null) {
-            array = store.load(name, arrayTimestep);
-            loaded.put(key, array);
+            array = store.load(key, arrayTimestep, name);
+            loaded.put(cacheKey, array);
         }
         return array;
+    }
+
+    private Object loadAggregate(String key, long arrayTimestep) throws Exception {
+        String cacheKey = WindowStore.arrayKey(key, arrayTimestep);
+        Object result = loadedAggregates.get(cacheKey);
+        if (result == null) {
+            result = store.loadAggregate(key, arrayTimestep, loader);
+            loadedAggregates.put(cacheKey, result);
+        }
+        return result;
     }
 }

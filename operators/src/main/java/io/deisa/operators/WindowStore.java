@@ -46,6 +46,8 @@ final class WindowStore {
     private final MapState<String, ArrayLayout> layouts;
     private final MapState<String, long[]> timesteps;
     private final MapState<Long, String[]> newNamesAt;
+    /** Results of aggregated streams (Java-serialized), by {@link #arrayKey}. */
+    private final MapState<String, byte[]> aggregates;
 
     /** Retained arrays per name, as last written to {@link #timesteps}; bounded by the names. */
     private final Map<String, Integer> retainedByName = new HashMap<>();
@@ -57,6 +59,12 @@ final class WindowStore {
         this.layouts = context.getMapState(layoutsDescriptor());
         this.timesteps = context.getMapState(timestepsDescriptor());
         this.newNamesAt = context.getMapState(newNamesDescriptor());
+        this.aggregates = context.getMapState(aggregatesDescriptor());
+    }
+
+    static MapStateDescriptor<String, byte[]> aggregatesDescriptor() {
+        return new MapStateDescriptor<>(
+                "window-aggregates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     }
 
     static MapStateDescriptor<String, byte[]> chunksDescriptor() {
@@ -106,7 +114,7 @@ final class WindowStore {
      */
     void add(AssembledArray array) throws Exception {
         String arrayKey = arrayKey(array.name, array.timestep);
-        if (layouts.contains(arrayKey)) {
+        if (layouts.contains(arrayKey) || aggregates.contains(arrayKey)) {
             throw new IllegalStateException(
                     "Array '"
                             + array.name
@@ -114,9 +122,13 @@ final class WindowStore {
                             + array.timestep
                             + " arrived twice at the callbacks");
         }
-        layouts.put(arrayKey, array.layout());
-        for (int index = 0; index < array.chunks.length; index++) {
-            chunks.put(chunkKey(array.name, array.timestep, index), array.chunks[index]);
+        if (array.isAggregate()) {
+            aggregates.put(arrayKey, array.aggregate);
+        } else {
+            layouts.put(arrayKey, array.layout());
+            for (int index = 0; index < array.chunks.length; index++) {
+                chunks.put(chunkKey(array.name, array.timestep, index), array.chunks[index]);
+            }
         }
 
         long[] before = timesteps(array.name);
@@ -147,13 +159,26 @@ final class WindowStore {
 
     /** Reads a retained array; the chunk bytes are those of the state backend, not copied again. */
     DeisaArray load(String name, long timestep) throws Exception {
-        ArrayLayout layout = layouts.get(arrayKey(name, timestep));
+        return load(name, timestep, name);
+    }
+
+    /**
+     * Reads the retained array of stream {@code key}, named {@code name} for the callbacks; the
+     * chunk bytes are those of the state backend, not copied again.
+     */
+    DeisaArray load(String key, long timestep, String name) throws Exception {
+        ArrayLayout layout = layouts.get(arrayKey(key, timestep));
         byte[][] loaded = new byte[layout.chunkCount()][];
         for (int index = 0; index < loaded.length; index++) {
-            loaded[index] = chunks.get(chunkKey(name, timestep, index));
+            loaded[index] = chunks.get(chunkKey(key, timestep, index));
         }
         return DeisaArray.fromChunks(
                 name, timestep, layout.dtype, layout.chunkShape, layout.chunksPerDim, loaded);
+    }
+
+    /** Reads the retained result of aggregated stream {@code key} at {@code timestep}. */
+    Object loadAggregate(String key, long timestep, ClassLoader loader) throws Exception {
+        return org.apache.flink.util.InstantiationUtil.deserializeObject(aggregates.get(arrayKey(key, timestep)), loader);
     }
 
     /**
@@ -187,6 +212,10 @@ final class WindowStore {
 
     private void remove(String name, long timestep) throws Exception {
         String arrayKey = arrayKey(name, timestep);
+        if (aggregates.contains(arrayKey)) {
+            aggregates.remove(arrayKey);
+            return;
+        }
         int chunkCount = layouts.get(arrayKey).chunkCount();
         for (int index = 0; index < chunkCount; index++) {
             chunks.remove(chunkKey(name, timestep, index));
