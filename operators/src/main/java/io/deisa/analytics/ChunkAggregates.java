@@ -76,6 +76,18 @@ public final class ChunkAggregates {
         }
     }
 
+    /**
+     * The result of a {@link #summary()} accumulator, for the operators' tests and the job (which
+     * see the accumulator as an {@code Object}).
+     */
+    @org.apache.flink.annotation.Internal
+    public static final class SummaryAccess {
+        /** The summary of {@code accumulator}, an accumulator of {@link #summary()}. */
+        public Summary result(Object accumulator) {
+            return new SummaryAggregate().getResult((Statistics) accumulator);
+        }
+    }
+
     /** The accumulator of {@link #histogram}: the counts. */
     static final class HistogramAggregate implements ChunkAggregate<long[], long[]>, Serializable {
         private static final long serialVersionUID = 1L;
