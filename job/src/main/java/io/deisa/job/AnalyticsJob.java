@@ -143,7 +143,7 @@ final class AnalyticsJob {
         ChunkForms forms = ChunkForms.of(specs, outputs.stream().map(ArrayOutput::arrayName).toList());
         if (forms.preprocesses()) {
             // chained to the source: chunks are preprocessed in the task that read them
-            chunks = chunks.flatMap(new ChunkPreprocessor(forms))
+            chunks = chunks.flatMap(new ChunkPreprocessor(forms, options.head()))
                     .name("Preprocess chunks")
                     .uid("deisa-preprocess-chunks")
                     .setParallelism(readers);

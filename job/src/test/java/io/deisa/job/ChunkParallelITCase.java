@@ -147,6 +147,29 @@ class ChunkParallelITCase {
                 .containsExactlyElementsOf(expectedOr);
     }
 
+    /**
+     * A preprocessing that returns the wrong length fails the run at once, without restart, and
+     * every bridge gets the reason instead of waiting for a head that will not come back.
+     */
+    @org.junit.jupiter.api.Test
+    void aPreprocessingOfTheWrongLengthFailsTheRunAndEveryBridgeGetsTheReason() {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(45), () -> {
+            SimulationHarness world = new SimulationHarness(4);
+            Deisa deisa = new Deisa(world.options().build());
+            deisa.registerCallback((w, c) -> { },
+                    List.of(WindowSpec.of("field").preprocess(new int[] {2, 2}, chunk -> new double[3])));
+            SimulationHarness.Outcome outcome = world.run(deisa, arrays(world), ChunkParallelITCase::simulate);
+            String reason = "The preprocessing of array 'field' at timestep 0, chunk position [";
+            assertThat(outcome.analyticsError()).isInstanceOf(DeisaExecutionException.class)
+                    .hasStackTraceContaining(reason).hasStackTraceContaining("returned 3 values; the output chunk"
+                            + " shape [2, 2] needs 4");
+            assertThat(outcome.ranks()).allSatisfy(rank -> assertThat(rank)
+                    .isInstanceOf(io.deisa.bridge.DeisaException.class)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
+                    .hasMessageContaining(reason));
+        });
+    }
+
     private static List<Double> toList(double[] values) {
         List<Double> list = new ArrayList<>();
         for (double v : values) {

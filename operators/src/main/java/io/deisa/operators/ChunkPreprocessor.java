@@ -9,6 +9,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.FlinkRuntimeException;
 
@@ -25,7 +26,8 @@ import java.util.Arrays;
  * stream key). Timestep markers pass through.
  *
  * <p>A result of the wrong length, or an exception, fails the run without restart (it would fail
- * again on the same chunk), with a message naming the array, timestep and chunk position.
+ * again on the same chunk), with a message naming the array, timestep and chunk position, which
+ * the head also passes on to every bridge.
  *
  * <p>Metrics: counters {@code chunksPreprocessed}, {@code preprocessedBytesOut}.
  */
@@ -34,12 +36,17 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
     private static final long serialVersionUID = 1L;
 
     private final ChunkForms forms;
+    private final String head;
     private transient Counter chunksPreprocessed;
     private transient Counter bytesOut;
 
-    /** Preprocesses the chunks as {@code forms} says. */
-    public ChunkPreprocessor(ChunkForms forms) {
+    /**
+     * Preprocesses the chunks as {@code forms} says; a failure is told to the head at {@code head}
+     * ({@code host:port}), for the bridges.
+     */
+    public ChunkPreprocessor(ChunkForms forms, String head) {
         this.forms = forms;
+        this.head = head;
     }
 
     @Override
@@ -61,7 +68,16 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
             if (!forms.assembles(preprocessing.key()) && forms.aggregationsOf(preprocessing.key()).isEmpty()) {
                 continue;
             }
-            double[] values = apply(preprocessing, chunk);
+            double[] values;
+            try {
+                values = apply(preprocessing, chunk);
+            } catch (SuppressRestartsException e) {
+                if (head != null) {
+                    RunFailureReport.tell(head, ((StreamingRuntimeContext) getRuntimeContext())
+                            .getTaskManagerRuntimeInfo().getConfiguration(), e.getCause().getMessage());
+                }
+                throw e;
+            }
             ByteBuffer bytes = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             bytes.asDoubleBuffer().put(values);
             out.collect(new ChunkRecord(preprocessing.key(), chunk.timestep, chunk.bridgeId, chunk.sequence,

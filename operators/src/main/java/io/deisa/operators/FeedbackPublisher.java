@@ -10,7 +10,6 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -21,7 +20,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Keeps the feedback published by callbacks in broadcast state (per key, the newest {@code
@@ -52,8 +50,6 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
     /** Broadcast state: feedback key to its retained entries, encoded as a {@link FeedbackTable} list. */
     public static final MapStateDescriptor<String, byte[]> FEEDBACK_STATE = new MapStateDescriptor<>(
             "deisa-feedback", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
-    private static final Set<String> WILDCARDS = Set.of("0.0.0.0", "::", "[::]", "*");
 
     private final String head;
     private final int queueSize;
@@ -90,11 +86,8 @@ public class FeedbackPublisher extends AbstractStreamOperator<Void> implements O
     public void open() throws Exception {
         super.open();
         HeadAddress address = HeadAddress.parse(head);
-        String host = address.host();
-        if (WILDCARDS.contains(host)) {
-            host = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration()
-                    .getOptional(JobManagerOptions.ADDRESS).orElse("127.0.0.1");
-        }
+        String host = RunFailureReport.reachableHost(head,
+                getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration());
         client = HeadPublisherClient.connect(host, address.port(), connectTimeout);
         for (FeedbackTable.Entry entry : table.all()) {
             client.publish(entry);

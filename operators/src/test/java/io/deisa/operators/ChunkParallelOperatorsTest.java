@@ -167,7 +167,7 @@ class ChunkParallelOperatorsTest {
     private static OneInputStreamOperatorTestHarness<ChunkRecord, ChunkRecord> preprocessor(WindowSpec... specs)
             throws Exception {
         OneInputStreamOperatorTestHarness<ChunkRecord, ChunkRecord> harness = new OneInputStreamOperatorTestHarness<>(
-                new StreamFlatMap<>(new ChunkPreprocessor(ChunkForms.of(List.of(specs), List.of()))));
+                new StreamFlatMap<>(new ChunkPreprocessor(ChunkForms.of(List.of(specs), List.of()), null)));
         harness.open();
         return harness;
     }
