@@ -2,7 +2,9 @@ package io.deisa.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.deisa.analytics.ChunkAggregates;
 import io.deisa.analytics.DeisaArray;
+import io.deisa.analytics.Summary;
 import io.deisa.analytics.WindowSpec;
 
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -92,6 +94,59 @@ class ExactlyOnceITCase {
         runScenario(cluster, Duration.ofMillis(100), expiring, 20, false);
         assertThat(lastJobsExceptions(cluster)).as("the job failed over globally")
                 .contains("Exceeded checkpoint tolerable failure threshold");
+    }
+
+    /**
+     * Aggregates are exactly once too: the open partial accumulators are in the checkpoint with the
+     * readers' positions, so after a TaskManager is killed every timestep's summary counts each
+     * chunk once, with two readers combining and merging.
+     */
+    @Test
+    void aggregatesLoseNoTimestepWhenATaskManagerIsKilled(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        SimulationHarness world = new SimulationHarness(2);
+        String summaries = CallbackRecorder.newKey();
+        Deisa deisa = new Deisa(world.options().maxSimulationAhead(2).checkpointInterval(Duration.ofMillis(100))
+                .build());
+        deisa.registerCallback((w, c) -> {
+            List<Object> window = new ArrayList<>();
+            for (Summary summary : w.<Summary>aggregates("array")) {
+                window.add(List.of(summary.count(), summary.sum()));
+            }
+            CallbackRecorder.record(summaries, List.of(w.timestep(), window));
+            Thread.sleep(10); // spread the run over several checkpoints
+        }, List.of(WindowSpec.of("array", 3).aggregate(ChunkAggregates.summary())));
+        CompletableFuture<SimulationHarness.Outcome> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return world.run(deisa, world.scalars("array"), SimulationHarness.scalarsThenClose("array", 0,
+                        TIMESTEPS - 1));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (CallbackRecorder.observed(summaries).size() < 25 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
+        cluster.startTaskManager();
+        taskManagers++;
+        SimulationHarness.Outcome outcome = run.get(120, TimeUnit.SECONDS);
+
+        assertThat(outcome.analyticsError()).isNull();
+        assertThat(outcome.ranks()).containsExactly((long) TIMESTEPS - 1, (long) TIMESTEPS - 1);
+        Map<Long, List<Object>> byTimestep = new LinkedHashMap<>();
+        for (Object observation : CallbackRecorder.observed(summaries)) {
+            List<?> call = (List<?>) observation;
+            byTimestep.computeIfAbsent((Long) call.get(0), t -> new ArrayList<>()).add(call.get(1));
+        }
+        assertThat(byTimestep.keySet()).hasSize(TIMESTEPS);
+        for (long t = 0; t < TIMESTEPS; t++) {
+            List<Object> expected = new ArrayList<>();
+            for (long s = Math.max(0, t - 2); s <= t; s++) {
+                expected.add(List.of(2L, 3.0 * s)); // ranks send s and 2 s
+            }
+            assertThat(byTimestep.get(t)).as("summaries of timestep %d", t).isNotEmpty().containsOnly(expected);
+        }
     }
 
     /** The REST exception history of the job started last. */
