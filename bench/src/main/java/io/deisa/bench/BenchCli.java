@@ -2,6 +2,7 @@ package io.deisa.bench;
 
 import io.deisa.bench.report.ReportFile;
 import io.deisa.bench.scenario.BenchContext;
+import io.deisa.bench.scenario.ChunkParallelScenario;
 import io.deisa.bench.scenario.IngestScenario;
 import io.deisa.bench.scenario.LatencyScenario;
 import io.deisa.bench.scenario.ManyBridgesScenario;
@@ -30,7 +31,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         description = "deisa-flink benchmarks: scenarios against the machine's own limits.",
-        subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.Latency.class, BenchCli.Slowdown.class,
+        subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.ChunkParallel.class, BenchCli.Latency.class, BenchCli.Slowdown.class,
             BenchCli.ManyBridges.class, BenchCli.Windows.class, BenchCli.All.class})
 public final class BenchCli {
     private BenchCli() {}
@@ -120,6 +121,29 @@ public final class BenchCli {
         }
     }
 
+    /** S6. */
+    @Command(name = "chunk-parallel",
+            description = "S6: whole arrays vs preprocess (downsample 2x2) vs aggregate (summary), 1/2/4 readers.")
+    static final class ChunkParallel extends ScenarioCommand {
+        @Option(names = "--bridges", defaultValue = "4", description = "Bridges.")
+        int bridges;
+
+        @Option(names = "--sizes", split = ",", defaultValue = "1024", description = "Chunk sizes n (n x n).")
+        List<Integer> sizes;
+
+        @Option(names = "--forms", split = ",", defaultValue = "WHOLE,PREPROCESS,AGGREGATE",
+                description = "How the callback reads the array.")
+        List<String> forms;
+
+        @Option(names = "--readers", split = ",", defaultValue = "1,2,4", description = "Reader counts (parallelism).")
+        List<Integer> readers;
+
+        @Override
+        Scenario scenario() {
+            return new ChunkParallelScenario(bridges, sizes, forms, readers);
+        }
+    }
+
     /** S2. */
     @Command(name = "latency", description = "S2: send→callback and send→feedback percentiles.")
     static final class Latency extends ScenarioCommand {
@@ -199,7 +223,7 @@ public final class BenchCli {
         public Integer call() throws Exception {
             List<Scenario> scenarios = new ArrayList<>();
             for (ScenarioCommand command : List.of(new Latency(), new Windows(), new Ingest(), new Slowdown(),
-                    new ManyBridges())) {
+                    new ManyBridges(), new ChunkParallel())) {
                 new CommandLine(command).parseArgs();
                 scenarios.add(command.scenario());
             }

@@ -2,7 +2,11 @@ package io.deisa.bench.process;
 
 import io.deisa.analytics.AnalyticsCallback;
 import io.deisa.analytics.CallbackContext;
+import io.deisa.analytics.Chunk;
+import io.deisa.analytics.ChunkAggregates;
+import io.deisa.analytics.ChunkFunction;
 import io.deisa.analytics.DeisaArray;
+import io.deisa.analytics.Summary;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.analytics.Windows;
 import io.deisa.bridge.internal.Ports;
@@ -10,6 +14,7 @@ import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -48,6 +53,16 @@ public final class AnalyticsMain implements Callable<Integer> {
         WINDOW_CHANGE
     }
 
+    /** How the callback reads the array: the S6 forms of chunk-parallel analytics. */
+    public enum Form {
+        /** Whole arrays, assembled in the callback's task. */
+        WHOLE,
+        /** Each chunk downsampled 2 x 2 (block means) where it is read, the smaller array assembled. */
+        PREPROCESS,
+        /** {@code ChunkAggregates.summary()} per timestep, never assembled. */
+        AGGREGATE
+    }
+
     /** Callback timings, one row per timestep; the callback runs in this JVM (embedded cluster). */
     static final TimingTable TIMES = new TimingTable("t", "callbackStart", "callbackEnd", "liveHeap");
 
@@ -56,6 +71,15 @@ public final class AnalyticsMain implements Callable<Integer> {
 
     @Option(names = "--work", defaultValue = "NOOP", description = "Callback work: ${COMPLETION-CANDIDATES}.")
     Work work;
+
+    @Option(names = "--form", defaultValue = "WHOLE", description = "How the callback reads the array: ${COMPLETION-CANDIDATES}.")
+    Form form;
+
+    @Option(names = "--chunk", defaultValue = "", description = "The bridges' chunk shape, ROWSxCOLS (needed by --form PREPROCESS).")
+    String chunk;
+
+    @Option(names = "--parallelism", defaultValue = "0", description = "DeisaOptions.parallelism (readers); 0: the default.")
+    int parallelism;
 
     @Option(names = "--window", defaultValue = "1", description = "Window size of the callback.")
     int window;
@@ -92,18 +116,23 @@ public final class AnalyticsMain implements Callable<Integer> {
         Configuration conf = new Configuration();
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
         conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
-        CheckpointWatcher watcher = null;
+        JobWatcher watcher = null;
         if (checkpointStats != null) {
             int restPort = Ports.free();
             conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
-            watcher = new CheckpointWatcher("http://127.0.0.1:" + restPort);
+            // the REST API's task metrics (write-bytes) are refreshed this often (default 10 s)
+            conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(250));
+            watcher = new JobWatcher("http://127.0.0.1:" + restPort, TIMES::size);
         }
         DeisaOptions.Builder options = DeisaOptions.builder().head(head).configuration(conf);
         if (checkpointIntervalMs >= 0) {
             options.checkpointInterval(Duration.ofMillis(checkpointIntervalMs));
         }
+        if (parallelism > 0) {
+            options.parallelism(parallelism);
+        }
         Deisa deisa = new Deisa(options.build());
-        deisa.registerCallback(new TimedCallback(work, gcEvery), List.of(WindowSpec.of(BridgesMain.ARRAY, window)));
+        deisa.registerCallback(new TimedCallback(work, gcEvery, form), List.of(spec()));
         try {
             deisa.executeCallbacks();
         } finally {
@@ -116,21 +145,69 @@ public final class AnalyticsMain implements Callable<Integer> {
         return 0;
     }
 
+    private WindowSpec spec() {
+        WindowSpec spec = WindowSpec.of(BridgesMain.ARRAY, window);
+        return switch (form) {
+            case WHOLE -> spec;
+            case AGGREGATE -> spec.aggregate(ChunkAggregates.summary());
+            case PREPROCESS -> {
+                String[] dims = chunk.split("x");
+                if (dims.length != 2) {
+                    throw new IllegalArgumentException("--form PREPROCESS needs --chunk ROWSxCOLS, got '" + chunk + "'");
+                }
+                yield spec.preprocess(new int[] {Integer.parseInt(dims[0]) / 2, Integer.parseInt(dims[1]) / 2},
+                        new BlockMean());
+            }
+        };
+    }
+
+    /** 2 x 2 block means of a 2-d chunk: a quarter of its elements. */
+    private static final class BlockMean implements ChunkFunction {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public double[] apply(Chunk chunk) {
+            int rows = chunk.shape()[0] / 2;
+            int cols = chunk.shape()[1] / 2;
+            int width = chunk.shape()[1];
+            double[] values = chunk.toDoubleArray();
+            double[] out = new double[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                int top = 2 * i * width;
+                for (int j = 0; j < cols; j++) {
+                    out[i * cols + j] = (values[top + 2 * j] + values[top + 2 * j + 1] + values[top + width + 2 * j]
+                            + values[top + width + 2 * j + 1]) / 4;
+                }
+            }
+            return out;
+        }
+    }
+
     /** Runs {@link Work} and records its timing in {@link #TIMES}. */
     private static final class TimedCallback implements AnalyticsCallback {
         private static final long serialVersionUID = 1L;
         private final Work work;
         private final int gcEvery;
+        private final Form form;
 
-        TimedCallback(Work work, int gcEvery) {
+        TimedCallback(Work work, int gcEvery, Form form) {
             this.work = work;
             this.gcEvery = gcEvery;
+            this.form = form;
         }
 
         @Override
         public void call(Windows windows, CallbackContext context) {
             long start = WallClock.nanos();
             long t = windows.timestep();
+            if (form == Form.AGGREGATE) {
+                Summary summary = windows.<Summary>aggregates(BridgesMain.ARRAY).get(0);
+                if (Double.isNaN(summary.mean())) {
+                    throw new IllegalStateException("the benchmark data holds no NaN, got a NaN mean at timestep " + t);
+                }
+                TIMES.add(t, start, WallClock.nanos(), 0);
+                return;
+            }
             List<DeisaArray> arrays = windows.get(BridgesMain.ARRAY);
             DeisaArray newest = arrays.get(arrays.size() - 1);
             double result = switch (work) {

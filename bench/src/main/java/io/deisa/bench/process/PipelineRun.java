@@ -34,8 +34,8 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
     /** Extra options of the bridge JVMs, split at spaces. */
     public static final String BRIDGE_OPTIONS_ENV = "DEISA_BENCH_BRIDGE_OPTS";
 
-    /** The timing tables of a finished run, and its checkpoints ({@link CheckpointWatcher.Summary#NONE} when none). */
-    public record Result(TimingTable callbacks, List<TimingTable> bridges, CheckpointWatcher.Summary checkpoints) {
+    /** The timing tables of a finished run, and its checkpoints ({@link JobWatcher.Summary#NONE} when none). */
+    public record Result(TimingTable callbacks, List<TimingTable> bridges, JobWatcher.Summary checkpoints) {
         /** Every bridge row of every process. */
         public List<long[]> bridgeRows() {
             List<long[]> rows = new ArrayList<>();
@@ -81,7 +81,7 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
             group.awaitAll(timeout);
         }
         return new Result(TimingTable.read(callbackTimes), bridgeTimes.stream().map(TimingTable::read).toList(),
-                CheckpointWatcher.Summary.read(checkpointStats));
+                JobWatcher.Summary.read(checkpointStats));
     }
 
     /** The JVM options in environment variable {@code variable}, split on white space; none when unset. */

@@ -1,7 +1,7 @@
 package io.deisa.bench.scenario;
 
 import io.deisa.bench.limits.MachineLimits;
-import io.deisa.bench.process.CheckpointWatcher;
+import io.deisa.bench.process.JobWatcher;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
 import io.deisa.bench.report.MarkdownTable;
@@ -57,7 +57,7 @@ public final class IngestScenario implements Scenario {
                         for (long interval : checkpointIntervals) {
                             long bytesPerTimestep = (long) n * size * size * Double.BYTES;
                             double[] rates = new double[context.runs()];
-                            CheckpointWatcher.Summary checkpoints = CheckpointWatcher.Summary.NONE;
+                            JobWatcher.Summary checkpoints = JobWatcher.Summary.NONE;
                             for (int r = 0; r < context.runs(); r++) {
                                 PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
                                         false, BenchContext.analytics(work, 5, "--checkpoint-interval-ms",

@@ -14,16 +14,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Watches the checkpoints of the job running on a Flink cluster through its REST API ({@code
- * /jobs/overview}, {@code /jobs/<id>/checkpoints}) and keeps the last summary the cluster gave:
+ * Watches the job running on a Flink cluster through its REST API ({@code /jobs/overview}, {@code
+ * /jobs/<id>/checkpoints}, {@code /jobs/<id>}) and keeps the last figures the cluster gave:
  * checkpoints completed, their size (what a checkpoint wrote: {@code checkpointed_size}, bytes,
- * average and largest) and end-to-end duration (ms, average and longest). Polls every 500 ms on a
- * daemon thread; the last answer before the job (or the cluster) ended is the run's.
+ * average and largest) and end-to-end duration (ms, average and longest), and the bytes the
+ * source's tasks wrote to other tasks ({@code write-bytes} of the source vertex: what crossed the
+ * network, or the local channels of an embedded cluster, after the readers). Polls every 500 ms on
+ * a daemon thread; the last answer before the job (or the cluster) ended is the run's.
  *
- * <p>Also a command: {@code CheckpointWatcher <rest-url>} prints the summary of the job running there
- * once it has finished, e.g. next to {@code bin/demo} with the web UI address it prints.
+ * <p>Also a command: {@code JobWatcher <rest-url>} prints the checkpoint summary of the job running
+ * there once it has finished, e.g. next to {@code bin/demo} with the web UI address it prints.
  */
-public final class CheckpointWatcher implements AutoCloseable {
+public final class JobWatcher implements AutoCloseable {
     /**
      * Checkpoint figures of one run.
      *
@@ -32,17 +34,33 @@ public final class CheckpointWatcher implements AutoCloseable {
      * @param sizeMaxBytes largest bytes a checkpoint wrote
      * @param durationAvgMillis average end-to-end duration, ms
      * @param durationMaxMillis longest end-to-end duration, ms
+     * @param sourceBytesOut bytes the source's tasks had written to other tasks at the last answer
+     * @param timestepsAtLastAnswer timesteps the callbacks had completed when that answer came
+     *     (0 when unknown), to turn {@code sourceBytesOut} into bytes per timestep
+     * @param accumulatorBytesOut the {@code accumulatorBytesOut} of the source's tasks (the partial
+     *     accumulators of {@code Combine partials}) at the last answer, summed over subtasks
      */
     public record Summary(long completed, long sizeAvgBytes, long sizeMaxBytes, long durationAvgMillis,
-            long durationMaxMillis) {
-        /** No checkpoint seen. */
-        public static final Summary NONE = new Summary(0, 0, 0, 0, 0);
+            long durationMaxMillis, long sourceBytesOut, long timestepsAtLastAnswer, long accumulatorBytesOut) {
+        /** Nothing seen. */
+        public static final Summary NONE = new Summary(0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** Partial accumulator bytes per completed timestep, or NaN when unknown. */
+        public double accumulatorBytesPerTimestep() {
+            return timestepsAtLastAnswer == 0 ? Double.NaN : (double) accumulatorBytesOut / timestepsAtLastAnswer;
+        }
+
+        /** Bytes the source's tasks wrote per completed timestep, or NaN when unknown. */
+        public double sourceBytesPerTimestep() {
+            return timestepsAtLastAnswer == 0 ? Double.NaN : (double) sourceBytesOut / timestepsAtLastAnswer;
+        }
 
         /** Writes the summary as one tab-separated line. */
         public void write(Path file) {
             try {
                 Files.writeString(file, completed + "\t" + sizeAvgBytes + "\t" + sizeMaxBytes + "\t"
-                        + durationAvgMillis + "\t" + durationMaxMillis + "\n");
+                        + durationAvgMillis + "\t" + durationMaxMillis + "\t" + sourceBytesOut + "\t" + timestepsAtLastAnswer
+                        + "\t" + accumulatorBytesOut + "\n");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -56,7 +74,8 @@ public final class CheckpointWatcher implements AutoCloseable {
             try {
                 String[] f = Files.readString(file).strip().split("\t");
                 return new Summary(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
-                        Long.parseLong(f[3]), Long.parseLong(f[4]));
+                        Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
+                        Long.parseLong(f[7]));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -65,6 +84,7 @@ public final class CheckpointWatcher implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String rest;
+    private final java.util.function.LongSupplier timestepsDone;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread thread;
     private volatile boolean stopped;
@@ -73,9 +93,18 @@ public final class CheckpointWatcher implements AutoCloseable {
     private volatile boolean jobEnded;
 
     /** Starts watching the cluster whose REST API is at {@code rest} (e.g. {@code http://localhost:8081}). */
-    public CheckpointWatcher(String rest) {
+    public JobWatcher(String rest) {
+        this(rest, () -> 0);
+    }
+
+    /**
+     * Starts watching the cluster whose REST API is at {@code rest}; {@code timestepsDone} tells how
+     * many timesteps the callbacks completed, read with each answer.
+     */
+    public JobWatcher(String rest, java.util.function.LongSupplier timestepsDone) {
         this.rest = rest;
-        this.thread = new Thread(this::watch, "deisa-bench-checkpoint-watcher");
+        this.timestepsDone = timestepsDone;
+        this.thread = new Thread(this::watch, "deisa-bench-job-watcher");
         thread.setDaemon(true);
         thread.start();
     }
@@ -92,14 +121,28 @@ public final class CheckpointWatcher implements AutoCloseable {
                         }
                     }
                 } else {
+                    long done = timestepsDone.getAsLong();
                     JsonNode stats = get("/jobs/" + job + "/checkpoints");
                     JsonNode summary = stats.path("summary");
+                    JsonNode details = get("/jobs/" + job);
+                    long sourceBytesOut = 0;
+                    long accumulatorBytesOut = 0;
+                    for (JsonNode vertex : details.path("vertices")) {
+                        if (vertex.path("name").asText().startsWith("Source")) {
+                            sourceBytesOut += vertex.path("metrics").path("write-bytes").asLong();
+                            for (JsonNode metric : get("/jobs/" + job + "/vertices/" + vertex.path("id").asText()
+                                    + "/subtasks/metrics?get=Combine_partials.accumulatorBytesOut&agg=sum")) {
+                                accumulatorBytesOut += metric.path("sum").asLong();
+                            }
+                        }
+                    }
                     last = new Summary(stats.path("counts").path("completed").asLong(),
                             summary.path("checkpointed_size").path("avg").asLong(),
                             summary.path("checkpointed_size").path("max").asLong(),
                             summary.path("end_to_end_duration").path("avg").asLong(),
-                            summary.path("end_to_end_duration").path("max").asLong());
-                    String state = get("/jobs/" + job).path("state").asText();
+                            summary.path("end_to_end_duration").path("max").asLong(),
+                            sourceBytesOut, done, accumulatorBytesOut);
+                    String state = details.path("state").asText();
                     if (!state.isEmpty() && !"RUNNING".equals(state) && !"RESTARTING".equals(state)
                             && !"CREATED".equals(state) && !"INITIALIZING".equals(state)) {
                         jobEnded = true;
@@ -145,10 +188,10 @@ public final class CheckpointWatcher implements AutoCloseable {
     /** Prints the checkpoint summary of the job running at {@code args[0]} once it has ended. */
     public static void main(String[] args) throws InterruptedException {
         if (args.length != 1) {
-            System.err.println("usage: CheckpointWatcher <rest-url, e.g. http://localhost:8081>");
+            System.err.println("usage: JobWatcher <rest-url, e.g. http://localhost:8081>");
             System.exit(2);
         }
-        CheckpointWatcher watcher = new CheckpointWatcher(args[0]);
+        JobWatcher watcher = new JobWatcher(args[0]);
         while (!watcher.jobEnded) {
             Thread.sleep(200);
         }
