@@ -18,6 +18,7 @@ public final class DataFrameReader {
     private final InputStream in;
     private final int maxFrameLength;
     private final String peer;
+    private final PayloadBudget budget;
     private final Map<Integer, ArrayDeclaration> arrays = new HashMap<>();
 
     /**
@@ -27,9 +28,25 @@ public final class DataFrameReader {
      * @param peer names the bridge in error messages
      */
     public DataFrameReader(InputStream in, int maxFrameLength, String peer) {
+        this(in, maxFrameLength, peer, bytes -> { });
+    }
+
+    /**
+     * A reader whose chunk payloads are first acquired from {@code budget}, before they are
+     * allocated (the caller releases them once the chunk is processed).
+     */
+    public DataFrameReader(InputStream in, int maxFrameLength, String peer, PayloadBudget budget) {
         this.in = in;
         this.maxFrameLength = maxFrameLength;
         this.peer = peer;
+        this.budget = budget;
+    }
+
+    /** Memory a chunk's payload is taken from before it is allocated. */
+    @FunctionalInterface
+    public interface PayloadBudget {
+        /** Waits until {@code bytes} may be allocated, and holds them. */
+        void acquire(long bytes) throws IOException;
     }
 
     /**
@@ -145,6 +162,7 @@ public final class DataFrameReader {
                     + " does not match its Arrow body of " + layout.bodyLength() + " bytes");
         }
         FrameIO.skipFully(in, layout.dataOffset(), context);
+        budget.acquire(layout.dataLength());
         byte[] data = new byte[(int) layout.dataLength()];
         FrameIO.readFully(in, data, context);
         FrameIO.skipFully(in, layout.bodyLength() - layout.dataOffset() - layout.dataLength(), context);

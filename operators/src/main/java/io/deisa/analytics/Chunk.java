@@ -116,6 +116,14 @@ public final class Chunk {
         return reader.get(le, offset);
     }
 
+    /**
+     * Converts elements {@code [from, from + length)} (row-major) into {@code dst[0, length)}: lets
+     * reductions walk a large chunk in small blocks instead of copying it whole.
+     */
+    void read(int from, double[] dst, int length) {
+        reader.read(le, from, dst, 0, length);
+    }
+
     /** Every element, row-major; a fresh copy. */
     public double[] toDoubleArray() {
         double[] values = new double[(int) size];

@@ -17,6 +17,9 @@ import java.io.Serializable;
  */
 @PublicEvolving
 public final class ChunkAggregates {
+    /** Elements converted at a time when a chunk is reduced. */
+    private static final int BLOCK = 8192;
+
     private ChunkAggregates() {}
 
     /**
@@ -56,9 +59,12 @@ public final class ChunkAggregates {
 
         @Override
         public Statistics add(Chunk chunk, Statistics accumulator) {
-            double[] values = chunk.toDoubleArray();
-            if (values.length > 0) {
-                accumulator.add(values, values.length);
+            // block by block, so that a chunk of any size costs one small buffer, not a copy of it
+            double[] block = new double[(int) Math.min(BLOCK, chunk.size())];
+            for (long from = 0; from < chunk.size(); from += block.length) {
+                int length = (int) Math.min(block.length, chunk.size() - from);
+                chunk.read((int) from, block, length);
+                accumulator.add(block, length);
             }
             return accumulator;
         }
@@ -109,10 +115,16 @@ public final class ChunkAggregates {
         @Override
         public long[] add(Chunk chunk, long[] counts) {
             double width = (max - min) / bins;
-            for (double v : chunk.toDoubleArray()) {
-                if (v >= min && v < max) {
-                    int bin = (int) ((v - min) / width);
-                    counts[Math.min(bin, bins - 1)]++; // rounding may put v just below max in bin `bins`
+            double[] block = new double[(int) Math.min(BLOCK, chunk.size())];
+            for (long from = 0; from < chunk.size(); from += block.length) {
+                int length = (int) Math.min(block.length, chunk.size() - from);
+                chunk.read((int) from, block, length);
+                for (int i = 0; i < length; i++) {
+                    double v = block[i];
+                    if (v >= min && v < max) {
+                        int bin = (int) ((v - min) / width);
+                        counts[Math.min(bin, bins - 1)]++; // rounding may put v just below max in bin `bins`
+                    }
                 }
             }
             return counts;

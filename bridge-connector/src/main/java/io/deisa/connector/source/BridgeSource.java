@@ -68,7 +68,8 @@ public final class BridgeSource
                 configuration.get(BridgeSourceOptions.READER_CONNECT_TIMEOUT),
                 configuration.get(BridgeSourceOptions.FRAME_TIMEOUT),
                 configuration.get(BridgeSourceOptions.POLL_TIMEOUT),
-                configuration.get(BridgeSourceOptions.MAX_FRAME_BYTES));
+                configuration.get(BridgeSourceOptions.MAX_FRAME_BYTES),
+                configuration.get(BridgeSourceOptions.READER_MEMORY).getBytes());
         return new BridgeSourceReader(settings, configuration, readerContext);
     }
 

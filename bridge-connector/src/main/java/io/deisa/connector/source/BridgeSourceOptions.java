@@ -75,4 +75,16 @@ public final class BridgeSourceOptions {
                     + "it bounds the size of one chunk.");
 
     private BridgeSourceOptions() {}
+
+    /**
+     * Chunk bytes one source reader holds at most between its sockets and the operators chained
+     * after it: its fetchers wait before they allocate more. Keeps a reader of many bridges with
+     * large chunks within its TaskManager's heap; a chunk larger than this is read alone.
+     */
+    public static final ConfigOption<org.apache.flink.configuration.MemorySize> READER_MEMORY =
+            ConfigOptions.key("deisa.source.reader-memory")
+                    .memoryType()
+                    .defaultValue(org.apache.flink.configuration.MemorySize.ofMebiBytes(256))
+                    .withDescription("Chunk bytes one source reader holds at most before its chained operators"
+                            + " processed them.");
 }

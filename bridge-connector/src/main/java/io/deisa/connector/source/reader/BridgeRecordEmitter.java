@@ -23,16 +23,24 @@ import org.apache.flink.metrics.Counter;
 public final class BridgeRecordEmitter implements RecordEmitter<ChunkRecord, ChunkRecord, BridgeSplitState> {
     private final Counter chunksIn;
     private final Counter bytesIn;
+    private final ReaderMemory memory;
 
-    /** Counts emitted chunks and their bytes. */
-    public BridgeRecordEmitter(Counter chunksIn, Counter bytesIn) {
+    /**
+     * Counts emitted chunks and their bytes, and gives each chunk's bytes back to the reader's
+     * {@code memory} once it went through the chained operators.
+     */
+    public BridgeRecordEmitter(Counter chunksIn, Counter bytesIn, ReaderMemory memory) {
         this.chunksIn = chunksIn;
         this.bytesIn = bytesIn;
+        this.memory = memory;
     }
 
     @Override
     public void emitRecord(ChunkRecord chunk, SourceOutput<ChunkRecord> output, BridgeSplitState split) {
         boolean marker = chunk.isTimestepStart();
+        if (!marker) {
+            memory.release(chunk.data.length);
+        }
         if (!marker && chunk.sequence < split.nextSequence()) {
             return; // emitted before the restore
         }

@@ -45,23 +45,24 @@ public final class BridgeSourceReader
 
     /** Creates a reader whose split readers use {@code settings}. */
     public BridgeSourceReader(BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
-        this(new ReaderFence(), settings, config, context);
+        this(new ReaderFence(), new ReaderMemory(settings.readerMemoryBytes()), settings, config, context);
+    }
+
+    private BridgeSourceReader(ReaderFence fence, ReaderMemory memory, BridgeSourceSettings settings,
+            Configuration config, SourceReaderContext context) {
+        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings, fence, memory), config), fence,
+                memory, config, context, context.metricGroup().addGroup("deisa"));
     }
 
     private BridgeSourceReader(
-            ReaderFence fence, BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
-        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings, fence), config), fence, config,
-                context, context.metricGroup().addGroup("deisa"));
-    }
-
-    private BridgeSourceReader(
-            PerSplitFetcherManager fetchers, ReaderFence fence, Configuration config, SourceReaderContext context,
-            MetricGroup metrics) {
+            PerSplitFetcherManager fetchers, ReaderFence fence, ReaderMemory memory, Configuration config,
+            SourceReaderContext context, MetricGroup metrics) {
         super(
                 fetchers,
-                new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn")),
+                new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn"), memory),
                 config,
                 context);
+        metrics.gauge("readerMemoryBytes", memory::inUse);
         this.fetchers = fetchers;
         this.fence = fence;
     }

@@ -48,6 +48,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
 
     private final BridgeSourceSettings settings;
     private final ReaderFence fence;
+    private final ReaderMemory memory;
     /** When this reader started waiting for its fencing token ({@link System#nanoTime()}), or 0. */
     private long fenceWaitStart;
     private BridgeSplit split;
@@ -61,11 +62,13 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
 
     /**
      * A reader using the connection settings of the source, subscribing with the fencing token of
-     * its reader attempt.
+     * its reader attempt, and taking each chunk's bytes from the reader's {@code memory} before it
+     * allocates them.
      */
-    public BridgeSplitReader(BridgeSourceSettings settings, ReaderFence fence) {
+    public BridgeSplitReader(BridgeSourceSettings settings, ReaderFence fence, ReaderMemory memory) {
         this.settings = settings;
         this.fence = fence;
+        this.memory = memory;
     }
 
     @Override
@@ -103,7 +106,7 @@ public final class BridgeSplitReader implements SplitReader<ChunkRecord, BridgeS
             socket = s;
             in = input;
             out = output;
-            frames = new DataFrameReader(input, settings.maxFrameBytes(), peer());
+            frames = new DataFrameReader(input, settings.maxFrameBytes(), peer(), memory::acquire);
             LOG.info("Reading {} from sequence {}", peer(), split.nextSequence());
         } catch (PeerRefusedException e) {
             // The bridge answers a new connection the same way: a restart cannot recover.
