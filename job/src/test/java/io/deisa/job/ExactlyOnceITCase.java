@@ -123,23 +123,8 @@ class ExactlyOnceITCase {
                 throw new IllegalStateException(e);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (CallbackRecorder.observed(summaries).size() < 25 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
-        cluster.startTaskManager();
-        taskManagers++;
-        SimulationHarness.Outcome outcome = run.get(120, TimeUnit.SECONDS);
-
-        assertThat(outcome.analyticsError()).isNull();
-        assertThat(outcome.ranks()).containsExactly((long) TIMESTEPS - 1, (long) TIMESTEPS - 1);
-        Map<Long, List<Object>> byTimestep = new LinkedHashMap<>();
-        for (Object observation : CallbackRecorder.observed(summaries)) {
-            List<?> call = (List<?>) observation;
-            byTimestep.computeIfAbsent((Long) call.get(0), t -> new ArrayList<>()).add(call.get(1));
-        }
-        assertThat(byTimestep.keySet()).hasSize(TIMESTEPS);
+        killTaskManagerOnceObserved(cluster, summaries, 25);
+        Map<Long, List<Object>> byTimestep = awaitEveryTimestep(run, summaries);
         for (long t = 0; t < TIMESTEPS; t++) {
             List<Object> expected = new ArrayList<>();
             for (long s = Math.max(0, t - 2); s <= t; s++) {
@@ -147,6 +132,36 @@ class ExactlyOnceITCase {
             }
             assertThat(byTimestep.get(t)).as("summaries of timestep %d", t).isNotEmpty().containsOnly(expected);
         }
+    }
+
+    /** Kills the task manager running the job (and starts a new one) once {@code count} callbacks were recorded. */
+    private static void killTaskManagerOnceObserved(MiniCluster cluster, String key, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (CallbackRecorder.observed(key).size() < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(CallbackRecorder.observed(key)).as("callbacks before the kill").hasSizeGreaterThanOrEqualTo(count);
+        cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
+        cluster.startTaskManager();
+        taskManagers++;
+    }
+
+    /**
+     * Waits for the run to end without error on both ranks, and returns what the callbacks recorded
+     * ({@code [timestep, observation]}) by timestep; every timestep was recorded at least once.
+     */
+    private static Map<Long, List<Object>> awaitEveryTimestep(CompletableFuture<SimulationHarness.Outcome> run,
+            String key) throws Exception {
+        SimulationHarness.Outcome outcome = run.get(120, TimeUnit.SECONDS);
+        assertThat(outcome.analyticsError()).isNull();
+        assertThat(outcome.ranks()).containsExactly((long) TIMESTEPS - 1, (long) TIMESTEPS - 1);
+        Map<Long, List<Object>> byTimestep = new LinkedHashMap<>();
+        for (Object observation : CallbackRecorder.observed(key)) {
+            List<?> call = (List<?>) observation;
+            byTimestep.computeIfAbsent((Long) call.get(0), t -> new ArrayList<>()).add(call.get(1));
+        }
+        assertThat(byTimestep.keySet()).hasSize(TIMESTEPS);
+        return byTimestep;
     }
 
     /** The REST exception history of the job started last. */
@@ -253,27 +268,11 @@ class ExactlyOnceITCase {
             taskManagers++;
         }
         for (int at : killAt) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (CallbackRecorder.observed(windows).size() < at && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(CallbackRecorder.observed(windows)).as("callbacks before the kill").hasSizeGreaterThanOrEqualTo(at);
-            cluster.terminateTaskManager(taskManagers - 1).get(30, TimeUnit.SECONDS);
-            cluster.startTaskManager();
-            taskManagers++;
+            killTaskManagerOnceObserved(cluster, windows, at);
         }
-        SimulationHarness.Outcome outcome = run.get(120, TimeUnit.SECONDS);
-
-        assertThat(outcome.analyticsError()).isNull();
-        assertThat(outcome.ranks()).containsExactly((long) TIMESTEPS - 1, (long) TIMESTEPS - 1);
         // Callbacks after the last checkpoint may run again (side effects are at least once), but
         // every run of a timestep saw the same, right window.
-        Map<Long, List<Object>> byTimestep = new LinkedHashMap<>();
-        for (Object observation : CallbackRecorder.observed(windows)) {
-            List<?> call = (List<?>) observation;
-            byTimestep.computeIfAbsent((Long) call.get(0), t -> new ArrayList<>()).add(call.get(1));
-        }
-        assertThat(byTimestep.keySet()).hasSize(TIMESTEPS);
+        Map<Long, List<Object>> byTimestep = awaitEveryTimestep(run, windows);
         for (long t = 0; t < TIMESTEPS; t++) {
             List<Double> expected = new ArrayList<>();
             for (long s = Math.max(0, t - 2); s <= t; s++) {

@@ -2,14 +2,13 @@ package io.deisa.bench.process;
 
 import io.deisa.analytics.AnalyticsCallback;
 import io.deisa.analytics.CallbackContext;
-import io.deisa.analytics.Chunk;
 import io.deisa.analytics.ChunkAggregates;
-import io.deisa.analytics.ChunkFunction;
 import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.Summary;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.analytics.Windows;
 import io.deisa.bridge.internal.Ports;
+import io.deisa.examples.heat2d.Heat2dAnalytics;
 import io.deisa.job.Deisa;
 import io.deisa.job.DeisaOptions;
 
@@ -156,31 +155,9 @@ public final class AnalyticsMain implements Callable<Integer> {
                     throw new IllegalArgumentException("--form PREPROCESS needs --chunk ROWSxCOLS, got '" + chunk + "'");
                 }
                 yield spec.preprocess(new int[] {Integer.parseInt(dims[0]) / 2, Integer.parseInt(dims[1]) / 2},
-                        new BlockMean());
+                        new Heat2dAnalytics.BlockMean(2));
             }
         };
-    }
-
-    /** 2 x 2 block means of a 2-d chunk: a quarter of its elements. */
-    private static final class BlockMean implements ChunkFunction {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public double[] apply(Chunk chunk) {
-            int rows = chunk.shape()[0] / 2;
-            int cols = chunk.shape()[1] / 2;
-            int width = chunk.shape()[1];
-            double[] values = chunk.toDoubleArray();
-            double[] out = new double[rows * cols];
-            for (int i = 0; i < rows; i++) {
-                int top = 2 * i * width;
-                for (int j = 0; j < cols; j++) {
-                    out[i * cols + j] = (values[top + 2 * j] + values[top + 2 * j + 1] + values[top + width + 2 * j]
-                            + values[top + width + 2 * j + 1]) / 4;
-                }
-            }
-            return out;
-        }
     }
 
     /** Runs {@link Work} and records its timing in {@link #TIMES}. */

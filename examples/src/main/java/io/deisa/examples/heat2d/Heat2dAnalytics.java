@@ -139,11 +139,12 @@ public final class Heat2dAnalytics implements AnalyticsCallback {
      * Downsamples a 2-d tile by {@code factor} along each side: each output cell is the mean of a
      * {@code factor x factor} block, so the downsampled plate keeps the plate's mean.
      */
-    static final class BlockMean implements ChunkFunction {
+    public static final class BlockMean implements ChunkFunction {
         private static final long serialVersionUID = 1L;
         private final int factor;
 
-        BlockMean(int factor) {
+        /** Downsamples by {@code factor} along each side (it must divide both sides of a tile). */
+        public BlockMean(int factor) {
             this.factor = factor;
         }
 

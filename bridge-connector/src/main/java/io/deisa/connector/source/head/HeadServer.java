@@ -828,6 +828,8 @@ public final class HeadServer implements AutoCloseable {
         /** A REJOIN of the same bridge took over; this connection's end fails nothing. */
         boolean replaced;
         boolean closeAfterFlush;
+        /** A write failed: nothing more is sent; the read side reports the end of the connection. */
+        boolean writeBroken;
 
         Connection(SocketChannel channel, String address) {
             this.channel = channel;
@@ -845,7 +847,7 @@ public final class HeadServer implements AutoCloseable {
     }
 
     private void send(Connection connection, Message message) {
-        if (!connection.open) {
+        if (!connection.open || connection.writeBroken) {
             return;
         }
         connection.outbound.add(FrameAssembler.frame(message));
@@ -870,8 +872,16 @@ public final class HeadServer implements AutoCloseable {
                 connection.key.interestOps(SelectionKey.OP_READ);
             }
         } catch (IOException e) {
+            // The peer went away; what it sent before (an ABORT, a CLOSE) is still to be read, and
+            // the read side then reports the end of the connection with the right reason.
             LOG.debug("Could not write to {}", connection.describe(), e);
-            lost(connection, e);
+            connection.outbound.clear();
+            connection.writeBroken = true;
+            if (connection.closeAfterFlush) {
+                closeConnection(connection);
+            } else if (connection.key.isValid()) {
+                connection.key.interestOps(SelectionKey.OP_READ);
+            }
         }
     }
 
