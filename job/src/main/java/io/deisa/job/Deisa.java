@@ -107,8 +107,10 @@ public final class Deisa {
      * }</pre>
      *
      * <p>The sink runs with parallelism 1, next to the callbacks and independently of them:
-     * {@code maxSimulationAhead} does not wait for it. At least one callback must still be
-     * registered before {@link #executeCallbacks()}.
+     * {@code maxSimulationAhead} does not wait for it. With more than one reader ({@code
+     * DeisaOptions.parallelism}) arrays reach it in the order they complete, which is not always
+     * timestep order; each array carries its timestep ({@code DeisaArray.t()}). At least one
+     * callback must still be registered before {@link #executeCallbacks()}.
      *
      * @param arrayName the array to write; the bridges must declare it, as for a callback
      * @param sink a stateless Flink Sink V2 (no committer, no writer state)

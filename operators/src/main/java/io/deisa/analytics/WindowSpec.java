@@ -88,7 +88,8 @@ public final class WindowSpec implements Serializable {
      * aggregate} per timestep ({@link Windows#aggregates(String)}) instead of an array: chunks are
      * added where they are read, the readers' accumulators merged, and the array is never assembled.
      *
-     * @throws IllegalArgumentException if this spec is already aggregated
+     * @throws IllegalArgumentException if this spec is already aggregated, or the aggregate or a new
+     *     accumulator of it cannot be Java-serialized (they cross the network between TaskManagers)
      * @throws NullPointerException if {@code aggregate} is null
      */
     public WindowSpec aggregate(ChunkAggregate<?, ?> aggregate) {
@@ -96,6 +97,9 @@ public final class WindowSpec implements Serializable {
         if (this.aggregate != null) {
             throw new IllegalArgumentException("WindowSpec '" + name + "' is already aggregated");
         }
+        requireSerializable(aggregate, "the aggregate " + aggregate.getClass().getName());
+        Object accumulator = aggregate.createAccumulator();
+        requireSerializable(accumulator, "its accumulator, a " + (accumulator == null ? "null" : accumulator.getClass().getName()));
         return new WindowSpec(name, windowSize, outputChunkShape, preprocessor, preprocessId, aggregate,
                 FORMS.incrementAndGet());
     }
@@ -123,6 +127,16 @@ public final class WindowSpec implements Serializable {
                     "WindowSpec window size must be >= 1, got " + windowSize + " for array '" + name + "'");
         }
         return new WindowSpec(name, windowSize);
+    }
+
+    private void requireSerializable(Object value, String what) {
+        try {
+            org.apache.flink.util.InstantiationUtil.serializeObject(value);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("WindowSpec '" + name + "'.aggregate: " + what
+                    + " cannot be Java-serialized (" + e + "); aggregates and their accumulators cross the network"
+                    + " between the readers and the merge, so they must be Serializable", e);
+        }
     }
 
     /** The array name. */

@@ -91,6 +91,14 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
     private static double[] apply(ChunkForms.Preprocessing preprocessing, ChunkRecord chunk) {
         String where = "array '" + chunk.arrayName + "' at timestep " + chunk.timestep + ", chunk position "
                 + Arrays.toString(chunk.chunkPosition);
+        if (preprocessing.outputChunkShape().length != chunk.chunksPerDim.length) {
+            throw new SuppressRestartsException(new FlinkRuntimeException("The preprocessing of array '"
+                    + chunk.arrayName + "' declares the output chunk shape "
+                    + Arrays.toString(preprocessing.outputChunkShape()) + " of rank "
+                    + preprocessing.outputChunkShape().length + ", but the array's chunk grid "
+                    + Arrays.toString(chunk.chunksPerDim) + " has rank " + chunk.chunksPerDim.length
+                    + " (WindowSpec.preprocess: the output keeps the chunk grid)"));
+        }
         double[] values;
         try {
             values = preprocessing.function().apply(new Chunk(chunk.arrayName, chunk.timestep, chunk.chunkPosition,

@@ -160,10 +160,20 @@ public final class PartialAggregator extends AbstractStreamOperator<ChunkRecord>
         super.processWatermark(mark);
     }
 
-    private PartialAggregate toPartial(long timestep, Open accumulating) throws IOException {
+    private PartialAggregate toPartial(long timestep, Open accumulating) {
+        byte[] accumulator;
+        try {
+            accumulator = InstantiationUtil.serializeObject(accumulating.accumulator);
+        } catch (IOException e) {
+            throw new org.apache.flink.runtime.execution.SuppressRestartsException(
+                    new org.apache.flink.util.FlinkRuntimeException("The accumulator of the aggregate of array '"
+                            + accumulating.aggregation.name() + "' at timestep " + timestep + " ("
+                            + accumulating.aggregation.aggregate().getClass().getName()
+                            + ") cannot be Java-serialized to leave the reader: " + e, e));
+        }
         return new PartialAggregate(accumulating.aggregation.key(), accumulating.aggregation.name(), timestep,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), accumulating.chunks,
-                accumulating.gridChunks, InstantiationUtil.serializeObject(accumulating.accumulator));
+                accumulating.gridChunks, accumulator);
     }
 
     @Override

@@ -148,4 +148,44 @@ class ChunkParallelApiTest {
         assertThatThrownBy(() -> windows.aggregates("q")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("was not requested");
     }
+
+    /** An accumulator that is not Serializable. */
+    static final class Plain {
+        double sum;
+    }
+
+    /** A serializable aggregate whose accumulator is not. */
+    static final class PlainAggregate implements ChunkAggregate<Plain, Double> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Plain createAccumulator() {
+            return new Plain();
+        }
+
+        @Override
+        public Plain add(Chunk chunk, Plain accumulator) {
+            return accumulator;
+        }
+
+        @Override
+        public Plain merge(Plain a, Plain b) {
+            return a;
+        }
+
+        @Override
+        public Double getResult(Plain accumulator) {
+            return accumulator.sum;
+        }
+    }
+
+    @Test
+    void anAggregateWhoseAccumulatorCannotBeSerializedIsRefusedWhenTheSpecIsMade() {
+        ChunkAggregate<Plain, Double> notSerializable = new PlainAggregate();
+        assertThatThrownBy(() -> WindowSpec.of("v").aggregate(notSerializable))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("WindowSpec 'v'.aggregate: its accumulator, a " + Plain.class.getName()
+                        + " cannot be Java-serialized")
+                .hasMessageContaining("must be Serializable");
+    }
 }

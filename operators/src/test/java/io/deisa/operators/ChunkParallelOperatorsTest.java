@@ -203,7 +203,7 @@ class ChunkParallelOperatorsTest {
 
     @Test
     void aPreprocessingExceptionFailsNamingArrayTimestepAndPosition() throws Exception {
-        WindowSpec throwing = WindowSpec.of("T").preprocess(new int[] {1}, c -> {
+        WindowSpec throwing = WindowSpec.of("T").preprocess(new int[] {1, 1}, c -> {
             throw new IllegalStateException("bad chunk");
         });
         try (var harness = preprocessor(throwing)) {
@@ -211,6 +211,18 @@ class ChunkParallelOperatorsTest {
                     .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
                     .cause().hasMessage("The preprocessing of array 'T' at timestep 7, chunk position [1, 0] failed:"
                             + " java.lang.IllegalStateException: bad chunk");
+        }
+    }
+
+    @Test
+    void anOutputShapeOfAnotherRankThanTheGridFailsNamingBoth() throws Exception {
+        WindowSpec flat = WindowSpec.of("T").preprocess(new int[] {6}, c -> new double[6]);
+        try (var harness = preprocessor(flat)) {
+            assertThatThrownBy(() -> harness.processElement(chunk("T", 7, 1, 0, 1), 7))
+                    .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
+                    .cause().hasMessage("The preprocessing of array 'T' declares the output chunk shape [6] of rank 1,"
+                            + " but the array's chunk grid [2, 2] has rank 2 (WindowSpec.preprocess: the output keeps"
+                            + " the chunk grid)");
         }
     }
 }
