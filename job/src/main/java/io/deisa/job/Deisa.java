@@ -6,6 +6,7 @@ import io.deisa.analytics.ExceptionHandler;
 import io.deisa.analytics.When;
 import io.deisa.analytics.WindowSpec;
 import io.deisa.operators.CallbackSpec;
+import io.deisa.operators.RunFailure;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -162,7 +163,7 @@ public final class Deisa {
         try {
             result = env.execute(AnalyticsJob.JOB_NAME);
         } catch (Exception e) {
-            throw new DeisaExecutionException("The deisa analytics job failed: " + rootMessage(e), e);
+            throw new DeisaExecutionException("The deisa analytics job failed: " + failureMessage(e), e);
         }
         if (result.isJobExecutionResult()) {
             LOG.info("Analytics finished: {} callback(s) ran to the end of the simulation", callbacks.size());
@@ -170,6 +171,19 @@ public final class Deisa {
             LOG.info("Analytics job {} submitted; it runs on the cluster until the simulation closes",
                     result.getJobID());
         }
+    }
+
+    /**
+     * What the failure says: the message of a {@link RunFailure} in the cause chain (it names the
+     * callback, or the array, timestep and chunk), else the root cause's class and message.
+     */
+    private static String failureMessage(Throwable error) {
+        for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof RunFailure) {
+                return t.getMessage();
+            }
+        }
+        return rootMessage(error);
     }
 
     private static String rootMessage(Throwable error) {

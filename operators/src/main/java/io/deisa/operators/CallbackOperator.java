@@ -227,6 +227,6 @@ public class CallbackOperator
     private static SuppressRestartsException fatal(OnTimerContext ctx, String reason, Throwable error) {
         LOG.error("{}: failing the job", reason, error);
         ctx.output(FEEDBACK, FeedbackRecord.failure(reason));
-        return new SuppressRestartsException(new FlinkRuntimeException(reason, error));
+        return new SuppressRestartsException(new RunFailure(reason, error));
     }
 }

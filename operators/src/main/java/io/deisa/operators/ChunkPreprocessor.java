@@ -92,7 +92,7 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
         String where = "array '" + chunk.arrayName + "' at timestep " + chunk.timestep + ", chunk position "
                 + Arrays.toString(chunk.chunkPosition);
         if (preprocessing.outputChunkShape().length != chunk.chunksPerDim.length) {
-            throw new SuppressRestartsException(new FlinkRuntimeException("The preprocessing of array '"
+            throw new SuppressRestartsException(new RunFailure("The preprocessing of array '"
                     + chunk.arrayName + "' declares the output chunk shape "
                     + Arrays.toString(preprocessing.outputChunkShape()) + " of rank "
                     + preprocessing.outputChunkShape().length + ", but the array's chunk grid "
@@ -107,7 +107,7 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
             if (Cancellation.isCancellation(e)) {
                 throw new FlinkRuntimeException("Cancelled while preprocessing " + where, e);
             }
-            throw new SuppressRestartsException(new FlinkRuntimeException(
+            throw new SuppressRestartsException(new RunFailure(
                     "The preprocessing of " + where + " failed: " + e, e));
         }
         long expected = 1;
@@ -115,7 +115,7 @@ public final class ChunkPreprocessor extends RichFlatMapFunction<ChunkRecord, Ch
             expected *= d;
         }
         if (values == null || values.length != expected) {
-            throw new SuppressRestartsException(new FlinkRuntimeException("The preprocessing of " + where
+            throw new SuppressRestartsException(new RunFailure("The preprocessing of " + where
                     + " returned " + (values == null ? "null" : values.length + " values") + "; the output chunk shape "
                     + Arrays.toString(preprocessing.outputChunkShape()) + " needs " + expected));
         }

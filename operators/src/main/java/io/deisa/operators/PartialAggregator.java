@@ -166,7 +166,7 @@ public final class PartialAggregator extends AbstractStreamOperator<ChunkRecord>
             accumulator = InstantiationUtil.serializeObject(accumulating.accumulator);
         } catch (IOException e) {
             throw new org.apache.flink.runtime.execution.SuppressRestartsException(
-                    new org.apache.flink.util.FlinkRuntimeException("The accumulator of the aggregate of array '"
+                    new RunFailure("The accumulator of the aggregate of array '"
                             + accumulating.aggregation.name() + "' at timestep " + timestep + " ("
                             + accumulating.aggregation.aggregate().getClass().getName()
                             + ") cannot be Java-serialized to leave the reader: " + e, e));
