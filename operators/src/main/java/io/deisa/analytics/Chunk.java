@@ -116,12 +116,29 @@ public final class Chunk {
         return reader.get(le, offset);
     }
 
+    /** Elements converted at a time by {@link #forEachBlock}. */
+    private static final int BLOCK = 8192;
+
+    /** Receives consecutive blocks of a chunk's elements: {@code block[0, length)}. */
+    @FunctionalInterface
+    interface BlockConsumer {
+        void accept(double[] block, int length);
+    }
+
     /**
-     * Converts elements {@code [from, from + length)} (row-major) into {@code dst[0, length)}: lets
-     * reductions walk a large chunk in small blocks instead of copying it whole.
+     * Hands the elements, row-major, to {@code consumer} in blocks of at most 8192 in one reused
+     * buffer: reductions walk a large chunk without copying it whole.
      */
-    void read(int from, double[] dst, int length) {
-        reader.read(le, from, dst, 0, length);
+    void forEachBlock(BlockConsumer consumer) {
+        if (size == 0) {
+            return;
+        }
+        double[] block = new double[(int) Math.min(BLOCK, size)];
+        for (long from = 0; from < size; from += block.length) {
+            int length = (int) Math.min(block.length, size - from);
+            reader.read(le, (int) from, block, 0, length);
+            consumer.accept(block, length);
+        }
     }
 
     /** Every element, row-major; a fresh copy. */

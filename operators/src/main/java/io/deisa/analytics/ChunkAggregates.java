@@ -17,9 +17,6 @@ import java.io.Serializable;
  */
 @PublicEvolving
 public final class ChunkAggregates {
-    /** Elements converted at a time when a chunk is reduced. */
-    private static final int BLOCK = 8192;
-
     private ChunkAggregates() {}
 
     /**
@@ -59,13 +56,7 @@ public final class ChunkAggregates {
 
         @Override
         public Statistics add(Chunk chunk, Statistics accumulator) {
-            // block by block, so that a chunk of any size costs one small buffer, not a copy of it
-            double[] block = new double[(int) Math.min(BLOCK, chunk.size())];
-            for (long from = 0; from < chunk.size(); from += block.length) {
-                int length = (int) Math.min(block.length, chunk.size() - from);
-                chunk.read((int) from, block, length);
-                accumulator.add(block, length);
-            }
+            chunk.forEachBlock(accumulator::add);
             return accumulator;
         }
 
@@ -79,18 +70,6 @@ public final class ChunkAggregates {
         public Summary getResult(Statistics accumulator) {
             return new Summary(accumulator.count(), accumulator.count() == 0 ? 0 : accumulator.sum(),
                     accumulator.min(), accumulator.max(), accumulator.std());
-        }
-    }
-
-    /**
-     * The result of a {@link #summary()} accumulator, for the operators' tests and the job (which
-     * see the accumulator as an {@code Object}).
-     */
-    @org.apache.flink.annotation.Internal
-    public static final class SummaryAccess {
-        /** The summary of {@code accumulator}, an accumulator of {@link #summary()}. */
-        public Summary result(Object accumulator) {
-            return new SummaryAggregate().getResult((Statistics) accumulator);
         }
     }
 
@@ -115,10 +94,7 @@ public final class ChunkAggregates {
         @Override
         public long[] add(Chunk chunk, long[] counts) {
             double width = (max - min) / bins;
-            double[] block = new double[(int) Math.min(BLOCK, chunk.size())];
-            for (long from = 0; from < chunk.size(); from += block.length) {
-                int length = (int) Math.min(block.length, chunk.size() - from);
-                chunk.read((int) from, block, length);
+            chunk.forEachBlock((block, length) -> {
                 for (int i = 0; i < length; i++) {
                     double v = block[i];
                     if (v >= min && v < max) {
@@ -126,7 +102,7 @@ public final class ChunkAggregates {
                         counts[Math.min(bin, bins - 1)]++; // rounding may put v just below max in bin `bins`
                     }
                 }
-            }
+            });
             return counts;
         }
 

@@ -37,6 +37,8 @@ public final class ChunkForms implements Serializable {
     private final Set<String> wholeKeys = new LinkedHashSet<>();
     /** Array names with a preprocessing or an aggregation: their raw chunks go on only when assembled whole. */
     private final Set<String> transformedNames = new LinkedHashSet<>();
+    /** Keys of preprocessed and aggregated streams. */
+    private final Set<String> derivedKeys = new LinkedHashSet<>();
 
     /**
      * The forms of {@code specs}, and whole arrays for {@code wholeNames} (arrays written to sinks).
@@ -52,11 +54,13 @@ public final class ChunkForms implements Serializable {
             }
             if (spec.isPreprocessed() && seen.add(spec.preprocessKey())) {
                 forms.transformedNames.add(spec.name());
+                forms.derivedKeys.add(spec.preprocessKey());
                 forms.preprocessingsByName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new Preprocessing(spec.preprocessKey(), spec.outputChunkShape(), spec.preprocessor()));
             }
             if (spec.isAggregated() && seen.add(spec.streamKey())) {
                 forms.transformedNames.add(spec.name());
+                forms.derivedKeys.add(spec.streamKey());
                 forms.aggregationsBySource.computeIfAbsent(spec.preprocessKey(), k -> new ArrayList<>())
                         .add(new Aggregation(spec.streamKey(), spec.name(), spec.preprocessKey(),
                                 (ChunkAggregate<Object, Object>) spec.aggregation()));
@@ -107,6 +111,6 @@ public final class ChunkForms implements Serializable {
      * no callback requests is still checked and counted as before).
      */
     public boolean assembles(String key) {
-        return wholeKeys.contains(key) || (!transformedNames.contains(key) && !key.contains("|"));
+        return wholeKeys.contains(key) || (!transformedNames.contains(key) && !derivedKeys.contains(key));
     }
 }

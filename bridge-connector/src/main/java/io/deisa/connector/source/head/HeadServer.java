@@ -133,6 +133,12 @@ public final class HeadServer implements AutoCloseable {
     private final String runId;
     private ServerSocketChannel server;
     private long progress = Long.MIN_VALUE;
+    /**
+     * Feedback arrived since the last {@link #runSnapshot()}: refreshed at the next PROGRESS (which
+     * follows a timestep's values) or statistics flush. A checkpoint that misses the newest values
+     * loses nothing: the restored job republishes its feedback.
+     */
+    private boolean snapshotStale;
     private RunState state = RunState.REGISTERING;
     /** The first failure of the run, or null. */
     private String failure;
@@ -305,6 +311,9 @@ public final class HeadServer implements AutoCloseable {
     private void runTimers(long now) {
         if (now >= nextStatsFlush) {
             nextStatsFlush = now + RUN_STATS_FLUSH_NANOS;
+            if (snapshotStale) {
+                publishSnapshot();
+            }
             if (runStatistics.flush()) {
                 sendRunStats();
             }
@@ -624,10 +633,9 @@ public final class HeadServer implements AutoCloseable {
 
     private void onPublisherFrame(Connection publisher, Message message) throws ProtocolException {
         if (message instanceof FeedbackValue value) {
-            // an equal value republished after a restart is not newer and changes nothing
-            if (feedback.put(value.entry())) {
-                publishSnapshot();
-            }
+            // an equal value republished after a restart is not newer and changes nothing; the
+            // snapshot is refreshed with the progress that follows the values, not for every value
+            snapshotStale |= feedback.put(value.entry());
         } else if (message instanceof Progress completed) {
             onProgress(publisher, completed.timestep());
         } else if (message instanceof JobFailure failed) {
@@ -647,6 +655,9 @@ public final class HeadServer implements AutoCloseable {
             return;
         }
         progress = completed;
+        if (snapshotStale) {
+            publishSnapshot(); // the feedback of every timestep up to the progress the bridges are told
+        }
         if (completed != Long.MAX_VALUE) {
             answerDeferredQueries();
             Progress message = new Progress(completed);
@@ -918,6 +929,7 @@ public final class HeadServer implements AutoCloseable {
 
     /** Publishes the run for the enumerator's next checkpoint. */
     private void publishSnapshot() {
+        snapshotStale = false;
         snapshot = new HeadRun(runId, registry.simulationId() == null ? "" : registry.simulationId(),
                 state == RunState.REGISTERING ? List.of() : registry.registrations(), feedback.all());
     }
