@@ -14,6 +14,8 @@ import java.util.Map;
  */
 public final class DataFrameReader {
     private static final int CHUNK_PREFIX = 2 + 8 + 8;
+    /** Largest SCHEMA payload read: a declaration with an array name and three 32-dimension lists. */
+    static final int MAX_SCHEMA = 65_552;
 
     private final InputStream in;
     private final int maxFrameLength;
@@ -116,23 +118,27 @@ public final class DataFrameReader {
     }
 
     private DataFrame readSchema(int length) throws IOException {
-        if (length > ArrowChunkFormat.MAX_METADATA + 16 || length < 2) {
+        if (length > MAX_SCHEMA || length < 2) {
             throw new ProtocolException("SCHEMA frame of " + length + " bytes from " + peer);
         }
         byte[] body = new byte[length];
         FrameIO.readFully(in, body, "SCHEMA frame");
-        ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-        int arrayId = Short.toUnsignedInt(buffer.getShort());
-        ArrayDeclaration declaration = ArrowChunkFormat.parseSchema(buffer.slice(), "SCHEMA frame from " + peer);
+        PayloadReader payload = new PayloadReader(body, "SCHEMA");
+        int arrayId = Short.toUnsignedInt(payload.getShort());
+        ArrayDeclaration declaration = ArrayDeclaration.decode(payload, "SCHEMA frame from " + peer);
+        payload.expectEnd();
+        if (arrays.containsKey(arrayId)) {
+            throw new ProtocolException("SCHEMA frame from " + peer + " declares array id " + arrayId + " again");
+        }
         arrays.put(arrayId, declaration);
         return new DataFrame.Schema(declaration);
     }
 
     private DataFrame readChunk(int length) throws IOException {
-        if (length < CHUNK_PREFIX + 8) {
+        if (length < CHUNK_PREFIX) {
             throw new ProtocolException("CHUNK frame of " + length + " bytes from " + peer + " is too short");
         }
-        byte[] prefix = new byte[CHUNK_PREFIX + 8];
+        byte[] prefix = new byte[CHUNK_PREFIX];
         FrameIO.readFully(in, prefix, "CHUNK frame");
         ByteBuffer head = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN);
         int arrayId = Short.toUnsignedInt(head.getShort());
@@ -143,29 +149,16 @@ public final class DataFrameReader {
             throw new ProtocolException("CHUNK frame from " + peer + " uses array id " + arrayId
                     + " which no SCHEMA frame declared");
         }
-        int continuation = head.getInt();
-        int metadataSize = head.getInt();
-        if (continuation != ArrowChunkFormat.CONTINUATION || metadataSize < 8
-                || metadataSize > ArrowChunkFormat.MAX_METADATA
-                || CHUNK_PREFIX + 8L + metadataSize > length) {
-            throw new ProtocolException("CHUNK frame from " + peer + " for array '" + array.name()
-                    + "' at timestep " + timestep + " has a malformed Arrow message header");
-        }
-        byte[] message = new byte[8 + metadataSize];
-        System.arraycopy(prefix, CHUNK_PREFIX, message, 0, 8);
-        FrameIO.readFully(in, message, 8, metadataSize, "CHUNK frame");
+        long expected = array.metadata().chunkElementCount() * (long) array.metadata().dtype().byteSize();
         String context = "CHUNK frame from " + peer + " for array '" + array.name() + "' at timestep " + timestep;
-        ArrowChunkFormat.BatchLayout layout =
-                ArrowChunkFormat.parseRecordBatch(ByteBuffer.wrap(message), array, context);
-        if (CHUNK_PREFIX + message.length + layout.bodyLength() != length) {
-            throw new ProtocolException(context + ": frame length " + length
-                    + " does not match its Arrow body of " + layout.bodyLength() + " bytes");
+        if (length - CHUNK_PREFIX != expected) {
+            throw new ProtocolException(context + " carries " + (length - CHUNK_PREFIX) + " bytes of data; the array's "
+                    + array.metadata().dtype().numpyName() + " chunk of shape "
+                    + java.util.Arrays.toString(array.metadata().chunkShape()) + " has " + expected);
         }
-        FrameIO.skipFully(in, layout.dataOffset(), context);
-        budget.acquire(layout.dataLength());
-        byte[] data = new byte[(int) layout.dataLength()];
+        budget.acquire(expected);
+        byte[] data = new byte[(int) expected];
         FrameIO.readFully(in, data, context);
-        FrameIO.skipFully(in, layout.bodyLength() - layout.dataOffset() - layout.dataLength(), context);
         return new DataFrame.Chunk(array, sequence, timestep, data);
     }
 

@@ -9,12 +9,13 @@ import java.nio.channels.GatheringByteChannel;
  * Writes data-channel frames (bridge to reader) with gathering writes, so that a chunk's bytes go
  * from the bridge's buffer to the socket without another copy.
  *
- * <p>CHUNK frame: {@code u32 length | u8 CHUNK | u16 arrayId | u64 sequence | i64 timestep |
- * Arrow record batch message | data | zero padding to 8}. Not thread-safe.
+ * <p>SCHEMA frame: {@code u32 length | u8 SCHEMA | u16 arrayId | array declaration} (as in
+ * REGISTER, {@link ArrayDeclaration}). CHUNK frame: {@code u32 length | u8 CHUNK | u16 arrayId |
+ * u64 sequence | i64 timestep | data}, the data being the chunk's elements, little-endian, row-major,
+ * exactly {@code product(chunkShape) × itemsize} bytes. Not thread-safe.
  */
 public final class DataFrameWriter {
     private static final int CHUNK_HEADER = 4 + 1 + 2 + 8 + 8;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(8);
 
     private final GatheringByteChannel channel;
     private final ByteBuffer header = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
@@ -25,25 +26,22 @@ public final class DataFrameWriter {
     }
 
     /** Writes the SCHEMA frame of array {@code arrayId}. */
-    public void writeSchema(int arrayId, byte[] schemaMessage) throws IOException {
+    public void writeSchema(int arrayId, ArrayDeclaration declaration) throws IOException {
+        byte[] payload = declaration.encode(new PayloadWriter().putShort(arrayId)).toByteArray();
         header.clear();
-        header.putInt(1 + 2 + schemaMessage.length).put(Protocol.SCHEMA).putShort((short) arrayId);
+        header.putInt(1 + payload.length).put(Protocol.SCHEMA);
         header.flip();
-        writeAll(header, ByteBuffer.wrap(schemaMessage));
+        writeAll(header, ByteBuffer.wrap(payload));
     }
 
     /**
      * Writes one CHUNK frame.
      *
-     * @param batchMessage the array's record batch message from {@link
-     *     ArrowChunkFormat#recordBatchMessage}
      * @param data the chunk's little-endian bytes, from position to limit (not consumed)
      */
-    public void writeChunk(int arrayId, long sequence, long timestep, byte[] batchMessage, ByteBuffer data)
-            throws IOException {
+    public void writeChunk(int arrayId, long sequence, long timestep, ByteBuffer data) throws IOException {
         int length = data.remaining();
-        int padding = (int) (ArrowChunkFormat.pad8(length) - length);
-        long frameLength = (long) CHUNK_HEADER - 4 + batchMessage.length + length + padding;
+        long frameLength = (long) CHUNK_HEADER - 4 + length;
         if (frameLength > Integer.MAX_VALUE) {
             throw new IOException("Chunk of " + length + " bytes is too large for one frame");
         }
@@ -54,7 +52,7 @@ public final class DataFrameWriter {
                 .putLong(sequence)
                 .putLong(timestep);
         header.flip();
-        writeAll(header, ByteBuffer.wrap(batchMessage), data.duplicate(), ZEROS.duplicate().limit(padding));
+        writeAll(header, data.duplicate());
     }
 
     /** Writes a BEGIN_TIMESTEP frame: the bridge starts {@code timestep}. */

@@ -12,7 +12,7 @@ public final class Protocol {
     /** {@code "DEIS"} read as a little-endian integer. */
     public static final int MAGIC = 0x53494544;
     /** Protocol version spoken by this implementation. */
-    public static final short VERSION = 3;
+    public static final short VERSION = 4;
 
     /** Channel id in HELLO: a bridge talking to the head. */
     public static final byte CHANNEL_CONTROL = 1;

@@ -1,8 +1,5 @@
 package io.deisa.wire;
 
-import io.deisa.bridge.ArrayMetadata;
-import io.deisa.bridge.DType;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,13 +44,7 @@ public record Registration(
                 .putString(host)
                 .putInt(arrays.size());
         for (ArrayDeclaration array : arrays) {
-            ArrayMetadata md = array.metadata();
-            out.putString(array.name())
-                    .putString(md.dtype().numpyName())
-                    .putIntArray(md.chunkShape())
-                    .putIntArray(md.chunksPerDim())
-                    .putIntArray(md.chunkPosition())
-                    .putInt(md.chunksOfNode());
+            array.encode(out);
         }
         return out.toByteArray();
     }
@@ -74,21 +65,7 @@ public record Registration(
         // the count is only a claim: do not size anything by it before the arrays are read
         List<ArrayDeclaration> arrays = new ArrayList<>(Math.min(count, 16));
         for (int i = 0; i < count; i++) {
-            String name = in.getString();
-            try {
-                ArrayMetadata md = ArrayMetadata.builder()
-                        .dtype(DType.of(in.getString()))
-                        .chunkShape(in.getIntArray())
-                        .chunksPerDim(in.getIntArray())
-                        .chunkPosition(in.getIntArray())
-                        .chunksOfNode(in.getInt())
-                        .build();
-                arrays.add(new ArrayDeclaration(name, md));
-            } catch (IllegalArgumentException e) {
-                throw new ProtocolException(
-                        "REGISTER of bridge " + bridgeId + ": invalid metadata for array '" + name
-                                + "': " + e.getMessage());
-            }
+            arrays.add(ArrayDeclaration.decode(in, "REGISTER of bridge " + bridgeId));
         }
         in.expectEnd();
         return new Registration(bridgeId, worldSize, simulationId, dataHost, dataPort, host, List.copyOf(arrays));

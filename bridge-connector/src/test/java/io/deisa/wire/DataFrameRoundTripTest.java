@@ -33,11 +33,9 @@ class DataFrameRoundTripTest {
         Path file = dir.resolve("frames-" + System.nanoTime());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             DataFrameWriter writer = new DataFrameWriter(channel);
-            writer.writeSchema(0, ArrowChunkFormat.schemaMessage(array));
-            byte[] batch = ArrowChunkFormat.recordBatchMessage(
-                    array.metadata().chunkElementCount(), array.metadata().dtype());
+            writer.writeSchema(0, array);
             for (int i = 0; i < timesteps.length; i++) {
-                writer.writeChunk(0, i, timesteps[i], batch, data);
+                writer.writeChunk(0, i, timesteps[i], data);
             }
             writer.writeEnd(timesteps.length, timesteps[timesteps.length - 1]);
         }
@@ -90,5 +88,36 @@ class DataFrameRoundTripTest {
         }
         DataFrameReader small = new DataFrameReader(new ByteArrayInputStream(frames), 64, "bridge 1");
         assertThatThrownBy(small::next).isInstanceOf(ProtocolException.class).hasMessageContaining("out of bounds");
+    }
+
+    @Test
+    void aChunkWhoseLengthIsNotTheDeclaredArraysIsRefusedNamingIt() throws IOException {
+        ArrayDeclaration array = declaration(DType.FLOAT32, 2, 2);
+        byte[] frames = write(array, new long[] {7}, ByteBuffer.allocate(12));
+        DataFrameReader reader = new DataFrameReader(new ByteArrayInputStream(frames), 1 << 20, "bridge 4");
+        assertThatThrownBy(reader::next).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("bridge 4")
+                .hasMessageContaining("'temperature' at timestep 7 carries 12 bytes of data")
+                .hasMessageContaining("float32 chunk of shape [2, 2] has 16");
+    }
+
+    @Test
+    void aSchemaWithTrailingBytesOrARepeatedArrayIdIsRefused() throws IOException {
+        ArrayDeclaration array = declaration(DType.INT16, 1, 3);
+        byte[] payload = array.encode(new PayloadWriter().putShort(0)).toByteArray();
+        ByteBuffer stream = ByteBuffer.allocate(64 + 2 * payload.length).order(ByteOrder.LITTLE_ENDIAN);
+        stream.putInt(1 + payload.length + 1).put(Protocol.SCHEMA).put(payload).put((byte) 0);
+        DataFrameReader trailing = new DataFrameReader(
+                new ByteArrayInputStream(Arrays.copyOf(stream.array(), stream.position())), 1 << 20, "bridge 2");
+        assertThatThrownBy(trailing::next).isInstanceOf(ProtocolException.class).hasMessageContaining("bridge 2");
+
+        stream.clear();
+        for (int i = 0; i < 2; i++) {
+            stream.putInt(1 + payload.length).put(Protocol.SCHEMA).put(payload);
+        }
+        DataFrameReader twice = new DataFrameReader(
+                new ByteArrayInputStream(Arrays.copyOf(stream.array(), stream.position())), 1 << 20, "bridge 2");
+        assertThatThrownBy(twice::next).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("declares array id 0 again");
     }
 }

@@ -30,7 +30,7 @@ import java.util.Random;
  */
 class WireFuzzTest {
     private static final int MAX_FRAME = 1 << 20;
-    /** Room for exceptions, strings and flatbuffer accessors on top of the frame itself. */
+    /** Room for exceptions and strings on top of the frame itself. */
     private static final long SLACK = 128 << 10;
     /** The same for the frame reader, whose decodes are measured the first time they run. */
     private static final long READER_SLACK = 512 << 10;
@@ -39,7 +39,7 @@ class WireFuzzTest {
     private static final int HEADER_SWEEP = 64;
     private static final int[] INTERESTING = {
         0, 1, -1, 2, 7, 8, 16, 17, 0xFF, 0xFFFF, 0x10000, 0x7FFF_FFFF, 0x8000_0000, MAX_FRAME, MAX_FRAME + 1,
-        MAX_FRAME - 1, ArrowChunkFormat.MAX_METADATA + 1, ArrowChunkFormat.CONTINUATION
+        MAX_FRAME - 1, DataFrameReader.MAX_SCHEMA + 1, 0xFFFF_FFFF
     };
 
     private static com.sun.management.ThreadMXBean threads;
@@ -70,18 +70,16 @@ class WireFuzzTest {
                 .dtype(DType.UINT8).chunkShape(3).chunksPerDim(1).chunkPosition(0).build());
         MemoryChannel channel = new MemoryChannel();
         DataFrameWriter writer = new DataFrameWriter(channel);
-        writer.writeSchema(0, ArrowChunkFormat.schemaMessage(temperature));
-        writer.writeSchema(1, ArrowChunkFormat.schemaMessage(mask));
-        byte[] temperatureBatch = ArrowChunkFormat.recordBatchMessage(4, DType.FLOAT64);
-        byte[] maskBatch = ArrowChunkFormat.recordBatchMessage(3, DType.UINT8);
+        writer.writeSchema(0, temperature);
+        writer.writeSchema(1, mask);
         ByteBuffer temperatureData = ByteBuffer.allocate(32);
         for (int i = 0; i < 32; i++) {
             temperatureData.put((byte) i);
         }
         temperatureData.flip();
-        writer.writeChunk(0, 0, 0, temperatureBatch, temperatureData);
-        writer.writeChunk(1, 1, 0, maskBatch, ByteBuffer.wrap(new byte[] {1, 0, 1}));
-        writer.writeChunk(0, 2, 1, temperatureBatch, temperatureData);
+        writer.writeChunk(0, 0, 0, temperatureData);
+        writer.writeChunk(1, 1, 0, ByteBuffer.wrap(new byte[] {1, 0, 1}));
+        writer.writeChunk(0, 2, 1, temperatureData);
         writer.writeEnd(3, 1);
         return channel.toByteArray();
     }
@@ -205,8 +203,8 @@ class WireFuzzTest {
         Outcomes outcomes = new Outcomes();
         readAll(valid, "the valid stream", outcomes);
         assertThat(outcomes.decoded).isEqualTo(4);
-        // every offset of the frame headers and the start of every Arrow message (the flatbuffer
-        // root, vtable and first fields); deeper bytes are left to the random mutations
+        // every offset of the frame headers and of the first bytes of every payload (array
+        // declarations, chunk headers); deeper bytes are left to the random mutations
         java.util.TreeSet<Integer> offsets = new java.util.TreeSet<>();
         for (int start : frameStarts(valid)) {
             for (int i = 0; i < HEADER_SWEEP && start + i < valid.length; i++) {

@@ -3,7 +3,6 @@ package io.deisa.bench.micro;
 import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.DType;
 import io.deisa.wire.ArrayDeclaration;
-import io.deisa.wire.ArrowChunkFormat;
 import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.DataFrameWriter;
@@ -25,15 +24,14 @@ import java.util.Arrays;
  * (what {@code BridgeSplitReader.fetch} does).
  *
  * <ul>
- *   <li>{@code encode}: the frame header, the array's precomputed Arrow record batch message and
- *       the chunk's direct buffer gathered into a preallocated direct buffer. The one copy of the
+ *   <li>{@code encode}: the frame header and the chunk's direct buffer gathered into a preallocated direct buffer. The one copy of the
  *       chunk stands for the copy into the kernel's socket buffer that a real gathering write
  *       makes.
  *   <li>{@code encodeDiscard}: the same frame written to a channel that drops the bytes: the
  *       framing cost alone, which should not depend on the chunk size.
  *   <li>{@code decode}: one CHUNK frame read from an in-memory stream (the stand-in for the
- *       socket's {@code BufferedInputStream}): length checks, the Arrow record batch message
- *       parsed and validated against the declared schema, and the chunk's bytes read into a fresh
+ *       socket's {@code BufferedInputStream}): the length checked against the declared
+ *       array, and the chunk's bytes read into a fresh
  *       {@code byte[]} (one allocation and one copy).
  * </ul>
  *
@@ -44,7 +42,6 @@ import java.util.Arrays;
 public class WireChunkBenchmark extends ChunkSideBenchmark {
     private static final int ARRAY_ID = 0;
 
-    private byte[] batchMessage;
     private ByteBuffer chunk;
     private BufferSinkChannel sink;
     private DataFrameWriter writer;
@@ -55,7 +52,7 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
     private int chunkFrameOffset;
     private DataFrameReader reader;
 
-    /** Builds the chunk, the Arrow messages, the writers and a stream holding one encoded chunk. */
+    /** Builds the chunk, the writers and a stream holding one encoded chunk. */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         ArrayMetadata metadata = ArrayMetadata.builder()
@@ -65,23 +62,20 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
                 .chunkPosition(0, 1)
                 .build();
         ArrayDeclaration declaration = new ArrayDeclaration(Fixtures.ARRAY, metadata);
-        // Built once per array by DataEndpoint's constructor, reused for every chunk.
-        byte[] schemaMessage = ArrowChunkFormat.schemaMessage(declaration);
-        batchMessage = ArrowChunkFormat.recordBatchMessage(metadata.chunkElementCount(), metadata.dtype());
         chunk = Fixtures.littleEndianDirect(Fixtures.values(chunkSide, 1));
 
-        int chunkFrameBytes = chunkFrameBytes(batchMessage.length, chunk.remaining());
+        int chunkFrameBytes = chunkFrameBytes(chunk.remaining());
         sink = new BufferSinkChannel(ByteBuffer.allocateDirect(chunkFrameBytes));
         writer = new DataFrameWriter(sink);
         discardingWriter = new DataFrameWriter(new DiscardChannel());
 
         // The stream a reader sees: the SCHEMA frame, then one CHUNK frame that decode() rereads.
         BufferSinkChannel encoded =
-                new BufferSinkChannel(ByteBuffer.allocate(schemaMessage.length + 64 + chunkFrameBytes));
+                new BufferSinkChannel(ByteBuffer.allocate(1024 + chunkFrameBytes));
         DataFrameWriter streamWriter = new DataFrameWriter(encoded);
-        streamWriter.writeSchema(ARRAY_ID, schemaMessage);
+        streamWriter.writeSchema(ARRAY_ID, declaration);
         chunkFrameOffset = encoded.position();
-        streamWriter.writeChunk(ARRAY_ID, 0, Fixtures.TIMESTEP, batchMessage, chunk);
+        streamWriter.writeChunk(ARRAY_ID, 0, Fixtures.TIMESTEP, chunk);
         if (encoded.position() - chunkFrameOffset != chunkFrameBytes) {
             throw new IllegalStateException("CHUNK frame is " + (encoded.position() - chunkFrameOffset)
                     + " bytes, expected " + chunkFrameBytes);
@@ -101,23 +95,23 @@ public class WireChunkBenchmark extends ChunkSideBenchmark {
     }
 
     /** Size of a CHUNK frame, as {@link DataFrameWriter#writeChunk} lays it out. */
-    private static int chunkFrameBytes(int batchMessageBytes, int dataBytes) {
+    private static int chunkFrameBytes(int dataBytes) {
         long header = 4 + 1 + 2 + 8 + 8;
-        return Math.toIntExact(header + batchMessageBytes + ArrowChunkFormat.pad8(dataBytes));
+        return Math.toIntExact(header + dataBytes);
     }
 
     /** Encodes one CHUNK frame into a preallocated direct buffer (one copy of the chunk). */
     @Benchmark
     public int encode() throws IOException {
         sink.reset();
-        writer.writeChunk(ARRAY_ID, sequence++, Fixtures.TIMESTEP, batchMessage, chunk);
+        writer.writeChunk(ARRAY_ID, sequence++, Fixtures.TIMESTEP, chunk);
         return sink.position();
     }
 
     /** Encodes one CHUNK frame into a channel that drops it: the framing cost without the copy. */
     @Benchmark
     public long encodeDiscard() throws IOException {
-        discardingWriter.writeChunk(ARRAY_ID, sequence++, Fixtures.TIMESTEP, batchMessage, chunk);
+        discardingWriter.writeChunk(ARRAY_ID, sequence++, Fixtures.TIMESTEP, chunk);
         return sequence;
     }
 

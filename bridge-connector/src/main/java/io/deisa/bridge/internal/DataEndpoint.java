@@ -2,7 +2,6 @@ package io.deisa.bridge.internal;
 
 import io.deisa.bridge.DeisaException;
 import io.deisa.wire.ArrayDeclaration;
-import io.deisa.wire.ArrowChunkFormat;
 import io.deisa.wire.DataFrameWriter;
 import io.deisa.wire.Frame;
 import io.deisa.wire.FrameIO;
@@ -68,8 +67,7 @@ public final class DataEndpoint implements AutoCloseable {
     private final ServerSocketChannel server;
     private final LinkedBlockingDeque<OutboundItem> queue = new LinkedBlockingDeque<>();
     private final CountDownLatch endAcknowledged = new CountDownLatch(1);
-    private final byte[][] schemaMessages;
-    private final byte[][] batchMessages;
+    private final List<ArrayDeclaration> arrays;
     /** The newest subscription the sender has not taken over yet. */
     private final AtomicReference<Subscription> pending = new AtomicReference<>();
     /**
@@ -111,14 +109,7 @@ public final class DataEndpoint implements AutoCloseable {
         this.bridgeId = bridgeId;
         this.pool = pool;
         this.onFailure = onFailure;
-        this.schemaMessages = new byte[arrays.size()][];
-        this.batchMessages = new byte[arrays.size()][];
-        for (int i = 0; i < arrays.size(); i++) {
-            ArrayDeclaration array = arrays.get(i);
-            schemaMessages[i] = ArrowChunkFormat.schemaMessage(array);
-            batchMessages[i] = ArrowChunkFormat.recordBatchMessage(
-                    array.metadata().chunkElementCount(), array.metadata().dtype());
-        }
+        this.arrays = List.copyOf(arrays);
         this.server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress(0));
         this.acceptor = new Thread(this::accept, "deisa-bridge-" + bridgeId + "-data-acceptor");
@@ -336,8 +327,8 @@ public final class DataEndpoint implements AutoCloseable {
         }
         FrameIO.write(subscription.out(), Hello.of(Protocol.CHANNEL_DATA));
         DataFrameWriter writer = new DataFrameWriter(subscription.channel());
-        for (int i = 0; i < schemaMessages.length; i++) {
-            writer.writeSchema(i, schemaMessages[i]);
+        for (int i = 0; i < arrays.size(); i++) {
+            writer.writeSchema(i, arrays.get(i));
         }
         LOG.info("Bridge {}: streaming to {} from sequence {}", bridgeId, subscription.peer(), oldest);
         startAcknowledgementReader(subscription);
@@ -358,8 +349,7 @@ public final class DataEndpoint implements AutoCloseable {
     /** Writes one item, then releases or retains it. */
     private void write(DataFrameWriter writer, OutboundItem item) throws IOException {
         if (item instanceof OutboundItem.Chunk chunk) {
-            writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(),
-                    batchMessages[chunk.arrayId()], chunk.data());
+            writer.writeChunk(chunk.arrayId(), chunk.sequence(), chunk.timestep(), chunk.data());
             if (retain) {
                 keep(chunk);
             } else {
