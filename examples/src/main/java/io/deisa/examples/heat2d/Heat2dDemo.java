@@ -37,6 +37,27 @@ final class Heat2dDemo implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "AUTO", description = "Simulation ranks: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: MPI when mpirun is available).")
     Mode mode;
 
+    /** The simulation's language. */
+    enum Sim { JAVA, C, FORTRAN }
+
+    @Option(names = "--sim", defaultValue = "JAVA", converter = SimConverter.class,
+            description = "The simulation: java, c or fortran (the C and Fortran heat2d of bridge-connector/c, built by "
+                    + "bin/demo; found under $DEISA_NATIVE_BUILD) (default: java).")
+    Sim sim;
+
+    /** Accepts java, c, fortran in any case. */
+    static final class SimConverter implements picocli.CommandLine.ITypeConverter<Sim> {
+        @Override
+        public Sim convert(String value) {
+            try {
+                return Sim.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "--sim is java, c or fortran, not '" + value + "'");
+            }
+        }
+    }
+
     @Mixin AnalyticsOptions analyticsOptions;
 
     @Option(names = "--timeout", defaultValue = "120", description = "Seconds the bridges wait for the head, and the run may take (default: ${DEFAULT-VALUE}).")
@@ -45,7 +66,26 @@ final class Heat2dDemo implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Heat2dConfig config = options.toConfig();
-        Optional<MpirunLauncher> mpirun = mode == Mode.THREADS ? Optional.empty() : MpirunLauncher.find();
+        Path program = null;
+        if (sim != Sim.JAVA) {
+            String build = System.getenv().getOrDefault("DEISA_NATIVE_BUILD", "bridge-connector/c/build");
+            program = Path.of(build, "examples", sim == Sim.C ? "heat2d_c" : "heat2d_fortran").toAbsolutePath();
+            if (!Files.isExecutable(program)) {
+                System.err.println("--sim " + sim.name().toLowerCase(java.util.Locale.ROOT) + ": " + program
+                        + " is not built (bin/demo builds it: cmake -S bridge-connector/c -B bridge-connector/c/build)");
+                return 1;
+            }
+            if (mode == Mode.THREADS) {
+                System.err.println("--sim " + sim.name().toLowerCase(java.util.Locale.ROOT) + " runs under mpirun, not as threads");
+                return 1;
+            }
+        }
+        Optional<MpirunLauncher> mpirun = mode == Mode.THREADS ? Optional.empty()
+                : sim == Sim.JAVA ? MpirunLauncher.find() : MpirunLauncher.findForNative();
+        if (sim != Sim.JAVA && mpirun.isEmpty()) {
+            System.err.println("--sim " + sim.name().toLowerCase(java.util.Locale.ROOT) + ": mpirun is missing (run bin/setup)");
+            return 1;
+        }
         if (mode == Mode.MPI && mpirun.isEmpty()) {
             System.err.println("--mode MPI: mpirun, ompi_info, libmpi_java.so or the Open MPI Java classes are missing (run bin/setup)");
             return 1;
@@ -55,9 +95,12 @@ final class Heat2dDemo implements Callable<Integer> {
         String head = "127.0.0.1:" + Ports.free();
         Deisa deisa = analyticsOptions.analytics(config, head);
 
+        String ranksAre = sim == Sim.C ? "C MPI processes under mpirun"
+                : sim == Sim.FORTRAN ? "Fortran MPI processes under mpirun"
+                : mpirun.isPresent() ? "MPI processes under mpirun" : "threads";
         System.out.printf("heat2d: %dx%d plate on %dx%d ranks (%s), %d steps (dt %.4g s), temperature shared every %d steps%n",
                 config.rows(), config.cols(), config.procRows(), config.procCols(),
-                mpirun.isPresent() ? "MPI processes under mpirun" : "threads", config.steps(), config.dt(), config.shareEvery());
+                ranksAre, config.steps(), config.dt(), config.shareEvery());
         System.out.printf("  heater %.4f K m²/s, lowered to %.4f when the mean exceeds %.2f K%n",
                 config.power(), config.steeredPower(), config.threshold());
         System.out.printf("  analytics head %s%n", head);
@@ -69,7 +112,8 @@ final class Heat2dDemo implements Callable<Integer> {
         if (mpirun.isPresent()) {
             Path log = dir.resolve("mpirun.out");
             Files.deleteIfExists(log);
-            Process process = mpirun.get().start(config, head, timeout, log);
+            Process process = program == null ? mpirun.get().start(config, head, timeout, log)
+                    : mpirun.get().startNative(program, config, head, timeout, log);
             try {
                 progress(analytics, csv, config, process);
                 if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS) || process.exitValue() != 0) {

@@ -37,9 +37,24 @@ public final class MpirunLauncher {
      * class path; empty otherwise.
      */
     public static Optional<MpirunLauncher> find() throws IOException, InterruptedException {
+        return find(true);
+    }
+
+    /**
+     * A launcher for native ranks (C, Fortran): {@code mpirun} and {@code ompi_info} on the PATH;
+     * the Java bindings are not needed.
+     */
+    public static Optional<MpirunLauncher> findForNative() throws IOException, InterruptedException {
+        return find(false);
+    }
+
+    private static Optional<MpirunLauncher> find(boolean java) throws IOException, InterruptedException {
         Optional<Path> mpirun = onPath("mpirun");
-        if (mpirun.isEmpty() || onPath("ompi_info").isEmpty() || !mpiClassesPresent()) {
+        if (mpirun.isEmpty() || onPath("ompi_info").isEmpty() || (java && !mpiClassesPresent())) {
             return Optional.empty();
+        }
+        if (!java) {
+            return Optional.of(new MpirunLauncher(mpirun.get(), ""));
         }
         Process info = new ProcessBuilder("ompi_info", "--path", "libdir").redirectErrorStream(true).start();
         String out = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -85,6 +100,30 @@ public final class MpirunLauncher {
         command.addAll(List.of("-Djava.library.path=" + libdir, "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
         return command;
+    }
+
+    /**
+     * The mpirun command running {@code config}'s ranks as the native program {@code program} (the
+     * C or Fortran heat2d of {@code bridge-connector/c/examples}, same options and output line).
+     */
+    public List<String> nativeCommand(Path program, Heat2dConfig config, String head, Duration timeout) {
+        List<String> command = new ArrayList<>(List.of(mpirun.toString(),
+                "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+                "--mca", "plm_rsh_agent", "false",
+                "--mca", "btl_vader_single_copy_mechanism", "none",
+                "-np", Integer.toString(config.decomposition().ranks()), program.toString()));
+        command.addAll(config.toArgs());
+        command.addAll(List.of("--head", head, "--timeout", Long.toString(timeout.toSeconds())));
+        return command;
+    }
+
+    /** The C or Fortran heat2d under mpirun, its output going to {@code output}. */
+    public Process startNative(Path program, Heat2dConfig config, String head, Duration timeout, Path output)
+            throws IOException {
+        return new ProcessBuilder(nativeCommand(program, config, head, timeout))
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
     }
 
     /** Starts the ranks, their output (one {@link RankResult} line per rank) going to {@code output}. */
