@@ -207,6 +207,7 @@ contains
     integer(c_int) :: c_found
     real(c_double) :: v
     v = value
+    c_found = 0
     ierr = c_get_double(bridge%ptr, trim(name) // c_null_char, int(timestep, c_long_long), v, c_found)
     found = c_found /= 0
     if (found) value = v

@@ -117,13 +117,18 @@ struct deisa_bridge {
     int final;
     uint8_t *final_table;
     uint32_t final_len;
-    int get_pending;
+    int get_pending;          /* a GET waits for its reply (only rank 0 asks, one at a time) */
+    unsigned long gets_sent;  /* GETs sent on the current connection, in order */
+    unsigned long replies_seen;
+    unsigned long awaited_reply; /* the number of the GET waited for, among gets_sent */
     wbuf_t get_frame;
     int reply_ready;
     uint8_t *reply;
     uint32_t reply_len;
     int closed_sent;
     int64_t closed_at;
+    int rejoining;            /* a rejoin thread runs */
+    char lost_cause[256];
 
     /* data endpoint (mu) */
     int listen_fd, data_port, data_fd;
@@ -318,11 +323,12 @@ static void subscribe(deisa_bridge_t *b, int fd, uint32_t bridge, uint64_t next,
         set_failure(b, "Analytics lost chunks of bridge %d: %s", b->rank, reason);
         char text[700];
         snprintf(text, sizeof text, "Analytics lost chunks of bridge %d: %s", b->rank, reason);
-        refuse_reader(fd, reason);
-        /* BRIDGE_FAILED goes out without mu: ctl_mu must not be taken under mu */
+        /* the head hears of it before the reader, so that this is the run's first failure;
+           BRIDGE_FAILED goes out without mu: ctl_mu must not be taken under mu */
         pthread_mutex_unlock(&b->mu);
         ctl_send_text(b, F_BRIDGE_FAILED, text);
         pthread_mutex_lock(&b->mu);
+        refuse_reader(fd, reason);
         return;
     }
     /* the checkpoint the reader was restored from covers what lies below next */
@@ -490,8 +496,8 @@ static int handshake_head(deisa_bridge_t *b, frame_builder first_frame, int rejo
     while (fd < 0) {
         double left = deadline - w_now();
         if (left <= 0) {
-            snprintf(msg, msg_len, "Bridge %d could not connect to the analytics head at %s within the connect timeout of %.1f s (%s)",
-                     b->rank, b->head, b->timeout, err);
+            snprintf(msg, msg_len, "Bridge %d could not reach the analytics head at %s within the connect timeout of %.1f s (last error: %s). "
+                     "Is the analytics job running, and is DEISA_HEAD / deisa_bridge_init's head right?", b->rank, b->head, b->timeout, err);
             return HS_TIMEOUT;
         }
         fd = w_connect(b->head_host, b->head_port, left < 10 ? left : 10, err, sizeof err);
@@ -529,9 +535,19 @@ static int handshake_head(deisa_bridge_t *b, frame_builder first_frame, int rejo
         }
         if (rc < 0) {
             int code = errno == ETIMEDOUT ? HS_TIMEOUT : errno == EPROTO ? HS_FATAL : HS_RETRY;
-            if (code == HS_TIMEOUT)
+            if (code == HS_TIMEOUT) {
                 snprintf(msg, msg_len, "Bridge %d %s at %s but got no answer, or not every bridge of world size %d registered, within the connect timeout of %.1f s",
                          b->rank, rejoining ? "rejoined" : "registered", b->head, b->size, b->timeout);
+                /* the head learns why this bridge leaves, rather than seeing it vanish (4.6) */
+                char reason[ERR_LEN + 64];
+                snprintf(reason, sizeof reason, "bridge %d gave up while joining the run: %s", b->rank, msg);
+                wbuf_t f = {0};
+                size_t start = wb_begin_frame(&f, F_ABORT);
+                wb_raw(&f, reason, strlen(reason));
+                wb_end_frame(&f, start);
+                if (!f.oom) send(fd, f.p, f.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                wb_free(&f);
+            }
             else
                 snprintf(msg, msg_len, "Bridge %d lost its connection to the analytics head at %s while %s (%s)",
                          b->rank, b->head, doing, err);
@@ -617,10 +633,13 @@ static void build_register(deisa_bridge_t *b, int fd, wbuf_t *out) {
     wb_end_frame(out, s);
 }
 
+static __thread int rejoin_sent_closed;
+
 static void build_rejoin(deisa_bridge_t *b, int fd, wbuf_t *out) {
     (void)fd;
     pthread_mutex_lock(&b->mu);
     int closed = b->closed_sent;
+    rejoin_sent_closed = closed;
     int64_t progress = b->progress;
     pthread_mutex_unlock(&b->mu);
     size_t s = wb_begin_frame(out, F_REJOIN);
@@ -631,22 +650,14 @@ static void build_rejoin(deisa_bridge_t *b, int fd, wbuf_t *out) {
     wb_end_frame(out, s);
 }
 
-/* The control connection dropped before FINAL (called by the loop with mu held). */
-static void head_lost(deisa_bridge_t *b, const char *cause) {
-    if (b->final || b->failure || b->stop) {
-        b->ctl_done = 1;
-        return;
-    }
-    if (!b->replay) {
-        set_failure(b, "Bridge %d lost its connection to the analytics head at %s before the end of the run (%s)",
-                    b->rank, b->head, cause);
-        b->ctl_done = 1;
-        return;
-    }
-    fprintf(stderr, "[deisa] Bridge %d lost the analytics head at %s (%s); rejoining run %s\n", b->rank, b->head, cause, b->run_id);
+/*
+ * Rejoins a restored head of the run (REJOIN, docs/PROTOCOL.md 4.7) on its own thread, so that the
+ * loop keeps serving the job's readers meanwhile; gives up after the connect timeout.
+ */
+static void *rejoin_main(void *arg) {
+    deisa_bridge_t *b = arg;
     char last[ERR_LEN] = "";
     double deadline = w_now() + b->timeout;
-    pthread_mutex_unlock(&b->mu);
     int done = 0;
     while (!done && w_now() < deadline && !b->stop) {
         int fd = -1;
@@ -659,15 +670,25 @@ static void head_lost(deisa_bridge_t *b, const char *cause) {
             pthread_mutex_lock(&b->mu);
             int old = b->ctl_fd;
             b->ctl_fd = fd;
-            int get_pending = b->get_pending, closed = b->closed_sent;
-            int64_t closed_at = b->closed_at;
+            /* the new connection has seen none of the GETs: ask the pending one again */
+            b->gets_sent = b->replies_seen = 0;
+            int get_pending = b->get_pending;
             wbuf_t get = {0};
-            if (get_pending) wb_raw(&get, b->get_frame.p, b->get_frame.len);
+            if (get_pending) {
+                wb_raw(&get, b->get_frame.p, b->get_frame.len);
+                b->awaited_reply = 1;
+                b->gets_sent = 1;
+            }
+            /* CLOSE again only if it was sent after the REJOIN said "not closed" */
+            int close_again = b->closed_sent && !rejoin_sent_closed;
+            int64_t closed_at = b->closed_at;
+            b->ctl_done = 0;
+            b->rejoining = 0;   /* with the swap: a GET or CLOSE from now on goes out on fd */
             pthread_mutex_unlock(&b->mu);
             if (old >= 0) close(old);
             if (get_pending && !get.oom) w_send_all(fd, get.p, get.len);
             wb_free(&get);
-            if (closed) {
+            if (close_again) {
                 uint8_t f[13];
                 le32(f, 9);
                 f[4] = F_CLOSE;
@@ -684,11 +705,37 @@ static void head_lost(deisa_bridge_t *b, const char *cause) {
         }
     }
     pthread_mutex_lock(&b->mu);
-    if (!done && !b->stop) {
+    if (!done && !b->stop)
         set_failure(b, "Bridge %d lost the analytics head at %s (%s) and no head of run %s took it back within the connect timeout of %.1f s%s%s",
-                    b->rank, b->head, cause, b->run_id, b->timeout, last[0] ? "; last: " : "", last);
-        b->ctl_done = 1;
+                    b->rank, b->head, b->lost_cause, b->run_id, b->timeout, last[0] ? "; last: " : "", last);
+    if (!done) b->rejoining = 0;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    wake_loop(b);
+    return NULL;
+}
+
+/* The control connection dropped before FINAL (called by the loop with mu held). */
+static void head_lost(deisa_bridge_t *b, const char *cause) {
+    b->ctl_done = 1;   /* the loop stops reading it; a rejoin hands over a new one */
+    if (b->final || b->failure || b->stop || b->rejoining) return;
+    if (!b->replay) {
+        set_failure(b, "Bridge %d lost its connection to the analytics head at %s: the analytics job ended or failed (%s)",
+                    b->rank, b->head, cause);
+        return;
     }
+    fprintf(stderr, "[deisa] Bridge %d lost the analytics head at %s (%s); rejoining run %s\n", b->rank, b->head, cause, b->run_id);
+    snprintf(b->lost_cause, sizeof b->lost_cause, "%s", cause);
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    b->rejoining = 1;
+    if (pthread_create(&thread, &attr, rejoin_main, b) != 0) {
+        b->rejoining = 0;
+        set_failure(b, "Bridge %d lost the analytics head at %s (%s) and could not start rejoining it", b->rank, b->head, cause);
+    }
+    pthread_attr_destroy(&attr);
 }
 
 /* ---------------------------------------------------------------- loop: control channel */
@@ -700,21 +747,29 @@ static int head_frame(deisa_bridge_t *b, uint8_t type, const uint8_t *p, uint32_
         if (t > b->progress) b->progress = t;
         pthread_cond_broadcast(&b->cv);
     } else if (type == F_FEEDBACK_REPLY) {
-        if (!b->get_pending) {
-            set_failure(b, "Bridge %d: the analytics head at %s sent FEEDBACK_REPLY without a GET", b->rank, b->head);
-            return 0;
+        /* replies come in the order of the GETs; one for a GET given up on is dropped */
+        b->replies_seen++;
+        if (b->get_pending && b->replies_seen == b->awaited_reply) {
+            free(b->reply);
+            b->reply = malloc(len ? len : 1);
+            if (!b->reply) {
+                set_failure(b, "Bridge %d: out of memory for a feedback reply of %u bytes", b->rank, len);
+                return 0;
+            }
+            memcpy(b->reply, p, len);
+            b->reply_len = len;
+            b->reply_ready = 1;
+            b->get_pending = 0;
+            pthread_cond_broadcast(&b->cv);
         }
-        free(b->reply);
-        b->reply = malloc(len ? len : 1);
-        if (b->reply) memcpy(b->reply, p, len);
-        b->reply_len = len;
-        b->reply_ready = 1;
-        b->get_pending = 0;
-        pthread_cond_broadcast(&b->cv);
     } else if (type == F_FINAL) {
         free(b->final_table);
         b->final_table = malloc(len ? len : 1);
-        if (b->final_table) memcpy(b->final_table, p, len);
+        if (!b->final_table) {
+            set_failure(b, "Bridge %d: out of memory for the final feedback table of %u bytes", b->rank, len);
+            return 0;
+        }
+        memcpy(b->final_table, p, len);
         b->final_len = len;
         b->final = 1;
         b->progress = INT64_MAX;
@@ -840,6 +895,10 @@ static void free_bridge(deisa_bridge_t *b) {
         pthread_mutex_unlock(&b->mu);
         wake_loop(b);
         pthread_join(b->thread, NULL);
+        /* a rejoin in progress ends at its next step once it sees stop */
+        pthread_mutex_lock(&b->mu);
+        while (b->rejoining) cond_wait(b, 0.2);
+        pthread_mutex_unlock(&b->mu);
     }
     if (b->ctl_fd >= 0) close(b->ctl_fd);
     if (b->listen_fd >= 0) close(b->listen_fd);
@@ -1361,11 +1420,14 @@ struct answer {
 };
 
 static void ask_head(deisa_bridge_t *b, const char *name, long long t, struct answer *ans) {
+    /* ctl_mu then mu: a rejoin cannot slip between registering the GET and sending it */
+    pthread_mutex_lock(&b->ctl_mu);
     pthread_mutex_lock(&b->mu);
     if (b->failure) {
         ans->rc = DEISA_ANALYTICS_FAILED;
         snprintf(ans->msg, sizeof ans->msg, "%s", b->failure);
         pthread_mutex_unlock(&b->mu);
+        pthread_mutex_unlock(&b->ctl_mu);
         return;
     }
     if (!b->final) {
@@ -1377,14 +1439,17 @@ static void ask_head(deisa_bridge_t *b, const char *name, long long t, struct an
         wb_end_frame(&b->get_frame, s);
         b->get_pending = 1;
         b->reply_ready = 0;
-        wbuf_t copy = {0};
-        wb_raw(&copy, b->get_frame.p, b->get_frame.len);
+        b->awaited_reply = ++b->gets_sent;
+        /* while rejoining, the rejoin sends the pending GET on the new connection */
+        int fd = b->rejoining ? -1 : b->ctl_fd;
         pthread_mutex_unlock(&b->mu);
-        if (!copy.oom) ctl_send(b, copy.p, copy.len);
-        wb_free(&copy);
+        if (!b->get_frame.oom && fd >= 0) w_send_all(fd, b->get_frame.p, b->get_frame.len);
+        pthread_mutex_unlock(&b->ctl_mu);
         pthread_mutex_lock(&b->mu);
         double deadline = w_now() + b->timeout;
         while (!b->reply_ready && !b->final && !b->failure && w_now() < deadline) cond_wait(b, 1.0);
+    } else {
+        pthread_mutex_unlock(&b->ctl_mu);   /* answered from FINAL's table: nothing to send */
     }
     if (b->reply_ready) {
         ans->rc = find_entry(b->reply, b->reply_len, name, t, &ans->value, &ans->found, ans->msg, sizeof ans->msg);
@@ -1396,9 +1461,9 @@ static void ask_head(deisa_bridge_t *b, const char *name, long long t, struct an
         ans->rc = DEISA_ANALYTICS_FAILED;
         snprintf(ans->msg, sizeof ans->msg, "%s", b->failure);
     } else {
-        b->get_pending = 0;
+        b->get_pending = 0;   /* its reply, if it comes, is dropped by its number */
         ans->rc = DEISA_TIMEOUT;
-        snprintf(ans->msg, sizeof ans->msg, "no answer from the analytics head at %s within %.1f s", b->head, b->timeout);
+        snprintf(ans->msg, sizeof ans->msg, "timed out after %.1f s waiting for feedback '%s' from the head at %s", b->timeout, name, b->head);
     }
     pthread_mutex_unlock(&b->mu);
 }
@@ -1439,15 +1504,18 @@ int deisa_close(deisa_bridge_t *b, long long timestep) {
     if (rc) return rc;
     struct item *end = new_item(ITEM_END, F_END, 0, timestep);
     if (!end) return fail_call(b, DEISA_ANALYTICS_FAILED, "Bridge %d: out of memory", b->rank);
-    pthread_mutex_lock(&b->mu);
-    b->closed_sent = 1;
-    b->closed_at = timestep;
-    pthread_mutex_unlock(&b->mu);
     uint8_t f[13];
     le32(f, 9);
     f[4] = F_CLOSE;
     le64(f + 5, (uint64_t)timestep);
-    ctl_send(b, f, sizeof f);
+    pthread_mutex_lock(&b->ctl_mu);
+    pthread_mutex_lock(&b->mu);
+    b->closed_sent = 1;
+    b->closed_at = timestep;
+    int fd = b->rejoining ? -1 : b->ctl_fd;
+    pthread_mutex_unlock(&b->mu);
+    if (fd >= 0) w_send_all(fd, f, sizeof f);
+    pthread_mutex_unlock(&b->ctl_mu);
     pthread_mutex_lock(&b->mu);
     end->seq = b->next_seq;
     le64(end->header + 5, b->next_seq);

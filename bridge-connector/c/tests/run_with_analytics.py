@@ -9,7 +9,8 @@ Flink cluster, or the protocol's conformance head), exports DEISA_HEAD, runs the
 ...), and exits non-zero when the command fails, when the analytics do not end cleanly, or when
 any wait runs past its bound. --late starts the analytics S seconds after the command;
 --kill-on kills the analytics (SIGKILL) once the command printed TEXT, and then expects the
-analytics to have died rather than finished.
+analytics to have died rather than finished; --wait-head starts the command only once the head
+accepts connections.
 """
 import argparse
 import glob
@@ -45,6 +46,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--late", type=float, default=0)
     parser.add_argument("--kill-on")
+    parser.add_argument("--wait-head", action="store_true",
+                        help="start the command only once the head accepts connections (for short connect timeouts)")
     parser.add_argument("--analytics", default="statistics")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -65,6 +68,16 @@ def main():
 
     if args.late <= 0:
         start_analytics()
+    if args.wait_head:
+        deadline = time.monotonic() + BOUND
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or analytics.poll() is not None:
+                    sys.exit("the analytics head never listened on %s" % head)
+                time.sleep(0.1)
     program = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     if args.late > 0:

@@ -92,13 +92,15 @@ class DataEndpoint:
                 self.blocked_ns += waited
 
     def enqueue_chunk(self, array_id, timestep, data):
-        """Queues one chunk (``data``: its little-endian bytes); returns its sequence number."""
+        """Queues one chunk (``data``: a C-contiguous little-endian numpy array the bridge owns);
+        returns its sequence number."""
         with self.cv:
             seq = self.next_seq
             self.next_seq += 1
-            header = struct.pack("<IBHQq", 1 + 18 + len(data), w.CHUNK, array_id, seq, timestep)
-            self.log.append(Item(CHUNK, seq, timestep, (header, data), len(data)))
-            self.held += len(data)
+            nbytes = data.nbytes
+            header = struct.pack("<IBHQq", 1 + 18 + nbytes, w.CHUNK, array_id, seq, timestep)
+            self.log.append(Item(CHUNK, seq, timestep, (header, data), nbytes))
+            self.held += nbytes
             self.cv.notify_all()
             return seq
 

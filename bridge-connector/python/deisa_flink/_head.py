@@ -42,6 +42,7 @@ class HeadClient:
         self.failure = None            # DeisaError once the run failed for this bridge
         self.replies = {}              # GET number -> entries payload
         self.pending = collections.OrderedDict()   # GET number -> GET payload, in order
+        self.abandoned = set()         # GETs whose caller stopped waiting: their replies are dropped
         self.next_get = 0
         self.closed_at = None          # the timestep of CLOSE once sent
         self.released = False
@@ -60,8 +61,9 @@ class HeadClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DeisaTimeoutError(
-                    "Bridge %d could not connect to the analytics head at %s within the connect timeout of "
-                    "%.1f s (%s)" % (self.bridge_id, self.head, self.connect_timeout, last or "no answer"))
+                    "Bridge %d could not reach the analytics head at %s within the connect timeout of %.1f s (last "
+                    "error: %s). Is the analytics job running, and is DEISA_HEAD / system_metadata['head'] right?"
+                    % (self.bridge_id, self.head, self.connect_timeout, last or "no answer"))
             try:
                 sock = w.connect(self.host, self.port, min(left, 10.0))
                 if w.is_self_connection(sock):
@@ -97,11 +99,17 @@ class HeadClient:
                 raise DeisaError(refused + payload.decode("utf-8", errors="replace"))
             raise DeisaError("Unexpected %s frame from the analytics head at %s" % (w.frame_name(ftype), self.head))
         except socket.timeout:
+            message = ("Bridge %d %s at %s but got no answer, or not every bridge of world size %d registered, "
+                       "within the connect timeout of %.1f s" % (self.bridge_id, "rejoined" if rejoining else "registered",
+                                                                 self.head, self.registration_world,
+                                                                 self.connect_timeout))
+            try:  # the head learns why this bridge leaves, rather than seeing it vanish (4.6)
+                sock.sendall(w.frame(w.ABORT, ("bridge %d gave up while joining the run: %s"
+                                               % (self.bridge_id, message)).encode("utf-8")))
+            except OSError:
+                pass
             sock.close()
-            raise DeisaTimeoutError(
-                "Bridge %d %s at %s but got no answer, or not every bridge of world size %d registered, within "
-                "the connect timeout of %.1f s" % (self.bridge_id, "rejoined" if rejoining else "registered",
-                                                   self.head, self.registration_world, self.connect_timeout))
+            raise DeisaTimeoutError(message)
         except w.PeerRefused as e:
             sock.close()
             raise DeisaError("The analytics head at %s refused bridge %d: %s" % (self.head, self.bridge_id, e))
@@ -199,20 +207,17 @@ class HeadClient:
                     ftype, payload = w.read_frame(sock)
                     if not self._on_frame(ftype, payload):
                         return
-            except (EOFError, OSError, ProtocolError) as e:
+            except (EOFError, OSError, ProtocolError, struct.error) as e:
                 with self.cv:
                     done = self.final is not None or self.failure is not None or self.released
                 if done:
                     return
-                if isinstance(e, ProtocolError):
-                    self._fail(DeisaError("Bridge %d: the analytics head at %s broke the protocol: %s"
-                                          % (self.bridge_id, self.head, e)))
-                    return
                 cause = "connection closed" if isinstance(e, EOFError) else str(e)
                 if not self.replay:
-                    self._fail(DeisaError("Bridge %d lost its connection to the analytics head at %s before the "
-                                          "end of the run (%s)" % (self.bridge_id, self.head, cause)))
+                    self._fail(DeisaError("Bridge %d lost its connection to the analytics head at %s: the analytics "
+                                          "job ended or failed (%s)" % (self.bridge_id, self.head, cause)))
                     return
+                # as in Java, a frame cut off by a dying head is a lost connection: rejoin
                 error = self._rejoin(cause)
                 if error is not None:
                     self._fail(error)
@@ -220,17 +225,24 @@ class HeadClient:
 
     def _on_frame(self, ftype, payload):
         if ftype == w.PROGRESS:
+            if len(payload) != 8:
+                raise ProtocolError("PROGRESS frame of %d bytes" % len(payload))
             (t,) = struct.unpack("<q", payload)
             with self.cv:
                 if t > self.progress:
                     self.progress = t
                     self.cv.notify_all()
         elif ftype == w.FEEDBACK_REPLY:
+            # replies come in the order of the GETs; one for a GET given up on is dropped
             with self.cv:
                 if not self.pending:
-                    raise ProtocolError("FEEDBACK_REPLY without a GET")
+                    LOG.warning("Bridge %d: ignoring a FEEDBACK_REPLY without a GET", self.bridge_id)
+                    return True
                 number, _ = self.pending.popitem(last=False)
-                self.replies[number] = payload
+                if number in self.abandoned:
+                    self.abandoned.discard(number)
+                else:
+                    self.replies[number] = payload
                 self.cv.notify_all()
         elif ftype == w.FINAL:
             entries = w.decode_entries(payload, "FINAL")
@@ -258,6 +270,7 @@ class HeadClient:
                 progress = self.progress
             rejoin = (w.Writer().string(self.run_id).u8(1 if closed else 0).i64(progress)
                       .raw(self.registration).bytes())
+            rejoin_said_closed = closed
             try:
                 sock, _ = self._handshake(lambda _sock: w.frame(w.REJOIN, rejoin), deadline, True)
             except Refused as e:
@@ -277,7 +290,8 @@ class HeadClient:
                     pass
                 with self.cv:
                     resend = list(self.pending.values())
-                    close_at = self.closed_at
+                    # CLOSE again only if it was sent after the REJOIN said "not closed"
+                    close_at = None if rejoin_said_closed else self.closed_at
                 try:
                     for get in resend:
                         sock.sendall(w.frame(w.GET, get))
@@ -315,6 +329,10 @@ class HeadClient:
             pass
 
     def bridge_failed(self, reason):
+        with self.cv:
+            if self.failure is None:
+                self.failure = DeisaError(reason)
+            self.cv.notify_all()
         try:
             self._send(w.frame(w.BRIDGE_FAILED, reason.encode("utf-8")))
         except OSError:
@@ -322,18 +340,21 @@ class HeadClient:
 
     def query(self, name, all_entries, timestep):
         """Entries ``[(timestep, value bytes)]`` of ``name``: from the head, or from FINAL's table."""
-        with self.cv:
-            self.check()
-            if self.final is not None:
-                return [(t, v) for (k, t, v) in self.final if k == name and (all_entries or t == timestep)]
-            number = self.next_get
-            self.next_get += 1
-            get = w.Writer().string(name).u8(1 if all_entries else 0).i64(0 if all_entries else timestep).bytes()
-            self.pending[number] = get
-        try:
-            self._send(w.frame(w.GET, get))
-        except OSError:
-            pass  # the listener rejoins and asks again, or fails the bridge
+        get = w.Writer().string(name).u8(1 if all_entries else 0).i64(0 if all_entries else timestep).bytes()
+        # write_lock first: a rejoin (which resends the pending GETs) cannot slip between the
+        # registration of this GET and its sending, so it goes out exactly once per connection
+        with self.write_lock:
+            with self.cv:
+                self.check()
+                if self.final is not None:
+                    return [(t, v) for (k, t, v) in self.final if k == name and (all_entries or t == timestep)]
+                number = self.next_get
+                self.next_get += 1
+                self.pending[number] = get
+            try:
+                self.sock.sendall(w.frame(w.GET, get))
+            except OSError:
+                pass  # the listener rejoins and asks again, or fails the bridge
         deadline = time.monotonic() + self.connect_timeout
         with self.cv:
             while number not in self.replies:
@@ -343,18 +364,21 @@ class HeadClient:
                 self.check()
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise DeisaTimeoutError("Bridge %d got no answer from the analytics head at %s for feedback "
-                                            "'%s' within %.1f s" % (self.bridge_id, self.head, name,
-                                                                    self.connect_timeout))
+                    if number in self.pending:
+                        self.abandoned.add(number)
+                    raise DeisaTimeoutError("Bridge %d timed out after %.1f s waiting for feedback '%s' from the "
+                                            "head at %s" % (self.bridge_id, self.connect_timeout, name, self.head))
                 self.cv.wait(min(left, 1.0))
             payload = self.replies.pop(number)
         return [(t, v) for (_, t, v) in w.decode_entries(payload, "FEEDBACK_REPLY")]
 
     def close_run(self, timestep):
-        with self.cv:
-            self.closed_at = timestep
         try:
-            self._send(w.frame(w.CLOSE, struct.pack("<q", timestep)))
+            # as for GET: registered and sent under write_lock, so a rejoin sends it once
+            with self.write_lock:
+                with self.cv:
+                    self.closed_at = timestep
+                self.sock.sendall(w.frame(w.CLOSE, struct.pack("<q", timestep)))
         except OSError as e:
             if not self.replay:
                 raise DeisaError("Bridge %d could not tell the analytics head that the run ended: %s"

@@ -296,8 +296,8 @@ class Bridge:
             self._report_stats()
         self._await_analytics(timestep)
         self._data.reserve(array.nbytes, self._check_failed)
-        data = np.ascontiguousarray(chunk, dtype=array.dtype).tobytes() if chunk.dtype.byteorder == ">" \
-            else np.ascontiguousarray(chunk).tobytes()
+        # one copy, whatever the layout or byte order of the simulation's array
+        data = np.array(chunk, dtype=array.dtype, order="C", copy=True)
         array.last = timestep
         self._data.enqueue_chunk(array.id, timestep, data)
 

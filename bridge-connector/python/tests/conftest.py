@@ -14,6 +14,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON_DIR = os.path.dirname(HERE)
+if PYTHON_DIR not in sys.path:
+    sys.path.insert(0, PYTHON_DIR)  # the package under test, wherever pytest runs from
 REPO = os.path.abspath(os.path.join(PYTHON_DIR, "..", ".."))
 JVM_OPENS = ["--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
              "--add-opens=java.base/java.lang=ALL-UNNAMED"]
@@ -53,6 +55,18 @@ class Analytics:
              "io.deisa.cluster.StatisticsAnalytics", "--head", self.head, *self.args],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
+
+    def wait_listening(self, timeout=BOUND):
+        """Returns once the head accepts connections (for simulations with a short connect timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    pytest.fail("the analytics head never listened on %s; log:\n%s" % (self.head, self.output()))
+                time.sleep(0.1)
 
     def wait(self, timeout=BOUND):
         try:

@@ -115,7 +115,7 @@ def test_collective_calls_that_differ_fail_on_every_rank_naming_both_calls(analy
 
 
 def test_when_the_analytics_die_every_rank_gets_a_deisa_error_within_its_timeout(analytics, tmp_path):
-    job = analytics().start()
+    job = analytics().start().wait_listening()
     env = python_env(DEISA_HEAD=job.head, MASTER_PORT=free_port(), CONNECT_TIMEOUT=5)
     ranks = start_ranks("kill_target.py", 2, env, tmp_path)
     deadline = time.monotonic() + BOUND

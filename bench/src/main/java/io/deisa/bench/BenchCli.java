@@ -115,9 +115,14 @@ public final class BenchCli {
                 description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
         List<Long> checkpointIntervals;
 
+        @Option(names = "--langs", split = ",", defaultValue = "java",
+                description = "Bridge languages: java, python, c (python and c run under mpirun).")
+        List<String> languages;
+
         @Override
         Scenario scenario() {
-            return new IngestScenario(bridges, sizes, works, checkpointIntervals);
+            return new IngestScenario(bridges, sizes, works, checkpointIntervals,
+                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList());
         }
     }
 
@@ -183,9 +188,14 @@ public final class BenchCli {
                 description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
         List<Long> checkpointIntervals;
 
+        @Option(names = "--langs", split = ",", defaultValue = "java",
+                description = "Simulation languages: java, python, c.")
+        List<String> languages;
+
         @Override
         Scenario scenario() {
-            return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals);
+            return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals,
+                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList());
         }
     }
 

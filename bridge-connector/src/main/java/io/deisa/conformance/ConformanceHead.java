@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp deisa-bridge-connector.jar io.deisa.conformance.ConformanceHead --head 127.0.0.1:29600 \
  *      [--world N] [--timesteps T] [--max-ahead K] [--replay 0|1] [--progress-delay-ms D] [--timeout-s S]
+ *      [--drop-head-at T]
  * </pre>
  *
  * <p>It checks: the HELLO of each connection (magic, version, channel); REGISTER (it decodes and
@@ -64,13 +65,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * back-pressure contract (4.3): no chunk of timestep {@code u} reaches the reader before the head
  * sent PROGRESS {@code >= u - K - 1}. PROGRESS {@code t} goes out {@code D} ms after every chunk of
  * {@code t} arrived, so that a bridge that does not wait is caught. With {@code replay}, it sends an
- * ACK after each PROGRESS. FEEDBACK_REPLY and FINAL answer from {@link ConformancePattern#feedback}.
+ * ACK after each CHUNK. FEEDBACK_REPLY and FINAL answer from {@link ConformancePattern#feedback}.
+ *
+ * <p>With {@code --drop-head-at T} (and replay) the head plays a failover of the job's coordinator
+ * (section 4.7): right after PROGRESS {@code T} it closes every control connection, and checks that
+ * each bridge comes back with REJOIN (this run's id, its registration byte for byte, the progress
+ * it saw) and then goes on as before; REGISTERED and the newest PROGRESS answer it.
  *
  * <p>Exit status 0 and {@code CONFORMANCE OK ...} when everything conformed, 1 and one {@code
  * VIOLATION ...} line per problem otherwise (each naming the bridge and the frame), 2 on bad
  * arguments. Every wait is bounded by {@code --timeout-s} (default 120 s).
  */
 public final class ConformanceHead implements AutoCloseable {
+    /** A bridge whose CLOSE the head learned from its REJOIN (which carries no timestep). */
+    private static final Long CLOSED_BY_REJOIN = Long.MIN_VALUE;
+
     /** The run id the head gives every bridge. */
     public static final String RUN_ID = "c0nf0rm5";
 
@@ -81,6 +90,7 @@ public final class ConformanceHead implements AutoCloseable {
     private final boolean replay;
     private final long progressDelayMillis;
     private final Duration timeout;
+    private volatile long dropHeadAt = Long.MIN_VALUE;
     private final List<String> violations = new ArrayList<>();
     private final Map<Integer, BridgeState> bridges = new TreeMap<>();
     private final AtomicLong sentProgress = new AtomicLong(Long.MIN_VALUE);
@@ -94,12 +104,15 @@ public final class ConformanceHead implements AutoCloseable {
     /** One bridge as the head and its reader see it. */
     private static final class BridgeState {
         Registration registration;
-        Socket control;
-        OutputStream controlOut;
+        volatile Socket control;
+        volatile OutputStream controlOut;
         final Set<String> arraysAt = new HashSet<>();
         final Map<Long, Integer> chunksAt = new HashMap<>();
         Long closedAt;
         DataFrame.End end;
+        byte[] registrationPayload;
+        volatile boolean dropped;
+        volatile int rejoins;
         long nextSequence;
         final CountDownLatch done = new CountDownLatch(2);
     }
@@ -121,6 +134,15 @@ public final class ConformanceHead implements AutoCloseable {
         this.replay = replay;
         this.progressDelayMillis = progressDelayMillis;
         this.timeout = timeout;
+    }
+
+    /**
+     * Plays a failover of the head right after PROGRESS {@code timestep}: every control connection
+     * is closed and every bridge must REJOIN.
+     */
+    public ConformanceHead dropHeadAt(long timestep) {
+        this.dropHeadAt = timestep;
+        return this;
     }
 
     /** The port the head listens on. */
@@ -148,8 +170,14 @@ public final class ConformanceHead implements AutoCloseable {
             if (!violations.isEmpty()) {
                 return List.copyOf(violations);
             }
+            if (dropHeadAt != Long.MIN_VALUE) {
+                threads.add(start("conformance-rejoins", this::acceptRejoins));
+            }
             for (BridgeState bridge : bridges.values()) {
-                threads.add(start("conformance-control-" + bridge.registration.bridgeId(), () -> control(bridge)));
+                InputStream in = controlIn.get(bridge.registration.bridgeId());
+                Socket socket = bridge.control;
+                threads.add(start("conformance-control-" + bridge.registration.bridgeId(),
+                        () -> control(bridge, in, socket)));
                 threads.add(start("conformance-data-" + bridge.registration.bridgeId(), () -> data(bridge)));
             }
             for (BridgeState bridge : bridges.values()) {
@@ -215,6 +243,7 @@ public final class ConformanceHead implements AutoCloseable {
                 bridge.registration = registration;
                 bridge.control = socket;
                 bridge.controlOut = out;
+                bridge.registrationPayload = frame.payload();
                 bridges.put(registration.bridgeId(), bridge);
                 socket.setSoTimeout(0);
                 // the bridge's control frames are read from this stream from now on
@@ -297,9 +326,8 @@ public final class ConformanceHead implements AutoCloseable {
     }
 
     /** Reads one bridge's control frames: STATS, GET, CLOSE (anything else is a violation). */
-    private void control(BridgeState bridge) {
+    private void control(BridgeState bridge, InputStream in, Socket socket) {
         int id = bridge.registration.bridgeId();
-        InputStream in = controlIn.get(id);
         try {
             while (true) {
                 Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
@@ -326,13 +354,17 @@ public final class ConformanceHead implements AutoCloseable {
                     }
                     case Protocol.CLOSE -> {
                         long t = CloseRun.decode(frame).timestep();
+                        boolean counted;
                         synchronized (lock) {
-                            if (bridge.closedAt != null) {
+                            if (bridge.closedAt != null && bridge.closedAt != CLOSED_BY_REJOIN) {
                                 violation("bridge " + id + " sent CLOSE twice");
                             }
+                            counted = bridge.closedAt != null;
                             bridge.closedAt = t;
                         }
-                        bridge.done.countDown();
+                        if (!counted) {
+                            bridge.done.countDown();
+                        }
                     }
                     default -> {
                         violation("bridge " + id + " sent an unexpected " + frame.name() + " frame on its control channel"
@@ -343,12 +375,17 @@ public final class ConformanceHead implements AutoCloseable {
                     }
                 }
             }
-        } catch (java.io.EOFException e) {
-            if (bridge.closedAt == null) {
-                violation("bridge " + id + " closed its control connection before CLOSE");
-                bridge.done.countDown();
-            }
         } catch (IOException e) {
+            if (bridge.dropped && (socket.isClosed() || bridge.control != socket)) {
+                return; // the head dropped this connection on purpose: the bridge must REJOIN
+            }
+            if (e instanceof java.io.EOFException) {
+                if (bridge.closedAt == null) {
+                    violation("bridge " + id + " closed its control connection before CLOSE");
+                    bridge.done.countDown();
+                }
+                return;
+            }
             if (bridge.closedAt == null || bridge.done.getCount() > 0) {
                 violation("control channel of bridge " + id + ": " + e.getMessage());
             }
@@ -484,8 +521,16 @@ public final class ConformanceHead implements AutoCloseable {
                 sentProgress.accumulateAndGet(timestep, Math::max); // before the frame leaves: no false alarm
                 for (BridgeState bridge : bridges.values()) {
                     synchronized (bridge) {
-                        FrameIO.write(bridge.controlOut, new Progress(timestep));
-                        bridge.controlOut.flush();
+                        try {
+                            FrameIO.write(bridge.controlOut, new Progress(timestep));
+                            bridge.controlOut.flush();
+                        } catch (IOException e) {
+                            // dropped or gone: a rejoining bridge gets the newest PROGRESS on REGISTERED
+                        }
+                        if (timestep == dropHeadAt && !bridge.dropped) {
+                            bridge.dropped = true;
+                            bridge.control.close();
+                        }
                     }
                 }
             } catch (IOException | InterruptedException e) {
@@ -496,10 +541,89 @@ public final class ConformanceHead implements AutoCloseable {
         sender.start();
     }
 
+    /** Takes the bridges back after a dropped head: REJOIN, checked, then REGISTERED and PROGRESS. */
+    private void acceptRejoins() {
+        while (!server.isClosed()) {
+            Socket socket;
+            try {
+                server.setSoTimeout(0);
+                socket = server.accept();
+            } catch (IOException e) {
+                return;
+            }
+            sockets.add(socket);
+            String peer = socket.getRemoteSocketAddress().toString();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(10_000);
+                InputStream in = new BufferedInputStream(socket.getInputStream());
+                FrameIO.expectHello(in, Protocol.CHANNEL_CONTROL, "control connection from " + peer);
+                Frame frame = FrameIO.read(in, Protocol.MAX_CONTROL_FRAME);
+                if (frame.type() != Protocol.REJOIN) {
+                    violation("after the head was dropped, " + peer + " sent " + frame.name() + ", not REJOIN");
+                    socket.close();
+                    continue;
+                }
+                io.deisa.wire.message.Rejoin rejoin = io.deisa.wire.message.Rejoin.decode(frame);
+                Registration r = rejoin.registration();
+                BridgeState bridge = bridges.get(r.bridgeId());
+                if (bridge == null || !bridge.dropped) {
+                    violation("REJOIN from " + peer + " for bridge " + r.bridgeId() + ", whose connection was not dropped");
+                    socket.close();
+                    continue;
+                }
+                if (!rejoin.runId().equals(RUN_ID)) {
+                    violation("REJOIN of bridge " + r.bridgeId() + " names run '" + rejoin.runId() + "', not " + RUN_ID);
+                }
+                if (!r.equals(bridge.registration)) {
+                    violation("REJOIN of bridge " + r.bridgeId() + " carries another registration than its REGISTER");
+                }
+                if (rejoin.progress() > sentProgress.get()) {
+                    violation("REJOIN of bridge " + r.bridgeId() + " claims progress " + rejoin.progress()
+                            + ", newer than the head ever sent");
+                }
+                socket.setSoTimeout(0);
+                OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+                synchronized (bridge) {
+                    bridge.rejoins++;
+                    bridge.control = socket;
+                    bridge.controlOut = out;
+                    FrameIO.write(out, Hello.of(Protocol.CHANNEL_CONTROL));
+                    FrameIO.write(out, new Registered(maxAhead, RUN_ID, replay));
+                    long progress = sentProgress.get();
+                    if (progress != Long.MIN_VALUE) {
+                        FrameIO.write(out, new Progress(progress));
+                    }
+                    out.flush();
+                }
+                if (rejoin.closed()) {
+                    // the REJOIN stands for a CLOSE that may have been lost with the dropped connection
+                    boolean first;
+                    synchronized (lock) {
+                        first = bridge.closedAt == null;
+                        if (first) {
+                            bridge.closedAt = CLOSED_BY_REJOIN;
+                        }
+                    }
+                    if (first) {
+                        bridge.done.countDown();
+                    }
+                }
+                start("conformance-control-" + r.bridgeId() + "-rejoined", () -> control(bridge, in, socket));
+            } catch (IOException e) {
+                violation("REJOIN from " + peer + ": " + e.getMessage());
+            }
+        }
+    }
+
     private void finish() throws IOException {
         for (BridgeState bridge : bridges.values()) {
             int id = bridge.registration.bridgeId();
-            if (bridge.end != null && bridge.closedAt != null && bridge.end.lastTimestep() != bridge.closedAt) {
+            if (bridge.dropped && bridge.rejoins == 0) {
+                violation("bridge " + id + " never rejoined after the head dropped its connection");
+            }
+            if (bridge.end != null && bridge.closedAt != null && bridge.closedAt != CLOSED_BY_REJOIN
+                    && bridge.end.lastTimestep() != bridge.closedAt) {
                 violation("bridge " + id + ": END carries last timestep " + bridge.end.lastTimestep() + " but CLOSE "
                         + bridge.closedAt);
             }
@@ -553,6 +677,7 @@ public final class ConformanceHead implements AutoCloseable {
         boolean replay = true;
         long delay = 200;
         long timeoutSeconds = 120;
+        long dropAt = Long.MIN_VALUE;
         try {
             for (int i = 0; i < args.length; i += 2) {
                 String value = args[i + 1];
@@ -564,18 +689,20 @@ public final class ConformanceHead implements AutoCloseable {
                     case "--replay" -> replay = !value.equals("0");
                     case "--progress-delay-ms" -> delay = Long.parseLong(value);
                     case "--timeout-s" -> timeoutSeconds = Long.parseLong(value);
+                    case "--drop-head-at" -> dropAt = Long.parseLong(value);
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]);
                 }
             }
         } catch (RuntimeException e) {
             System.err.println("ConformanceHead: " + e.getMessage() + "; arguments: --head host:port [--world N] "
-                    + "[--timesteps T] [--max-ahead K] [--replay 0|1] [--progress-delay-ms D] [--timeout-s S]");
+                    + "[--timesteps T] [--max-ahead K] [--replay 0|1] [--progress-delay-ms D] [--timeout-s S] [--drop-head-at T]");
             System.exit(2);
         }
         int colon = head.lastIndexOf(':');
         try (ConformanceHead conformance = new ConformanceHead(
                 new InetSocketAddress(head.substring(0, colon), Integer.parseInt(head.substring(colon + 1))),
                 world, timesteps, maxAhead, replay, delay, Duration.ofSeconds(timeoutSeconds))) {
+            conformance.dropHeadAt(dropAt);
             System.out.println("Conformance head (protocol version " + Protocol.VERSION + ") listening on " + head);
             List<String> violations = conformance.run();
             if (violations.isEmpty()) {

@@ -63,9 +63,18 @@ class ConformanceHeadTest {
 
     @Test
     void theJavaBridgeConforms() throws Exception {
+        conforms(Long.MIN_VALUE);
+    }
+
+    @Test
+    void theJavaBridgeRejoinsAHeadThatFailsOver() throws Exception {
+        conforms(1);
+    }
+
+    private static void conforms(long dropHeadAt) throws Exception {
         int world = 3;
         try (ConformanceHead head = new ConformanceHead(new InetSocketAddress("127.0.0.1", 0), world, TIMESTEPS, 1,
-                true, 100, Duration.ofSeconds(90))) {
+                true, 100, Duration.ofSeconds(90)).dropHeadAt(dropHeadAt)) {
             CompletableFuture<List<String>> verdict = serve(head);
             int master = freePort();
             List<String> problems = new CopyOnWriteArrayList<>();

@@ -25,9 +25,18 @@ import java.util.List;
  * @param analyticsHeap heap of the analytics JVM ({@code -Xms = -Xmx})
  * @param bridgeHeap heap of each bridge JVM
  * @param timeout deadline of the whole run
+ * @param language the bridges' language: Java ({@link BridgesMain} JVMs), or Python or C ranks under
+ *     mpirun (one process per bridge, {@link NativeRanks}; float64 only, no latency mode)
  */
 public record PipelineRun(int bridges, int processes, String chunk, String dtype, int timesteps, boolean latency,
-        List<String> analytics, String analyticsHeap, String bridgeHeap, Duration timeout) {
+        List<String> analytics, String analyticsHeap, String bridgeHeap, Duration timeout, NativeRanks.Language language) {
+
+    /** A run of Java bridges. */
+    public PipelineRun(int bridges, int processes, String chunk, String dtype, int timesteps, boolean latency,
+            List<String> analytics, String analyticsHeap, String bridgeHeap, Duration timeout) {
+        this(bridges, processes, chunk, dtype, timesteps, latency, analytics, analyticsHeap, bridgeHeap, timeout,
+                NativeRanks.Language.JAVA);
+    }
 
     /** Extra options of the analytics JVMs (e.g. to profile them), split at spaces. */
     public static final String ANALYTICS_OPTIONS_ENV = "DEISA_BENCH_ANALYTICS_OPTS";
@@ -45,7 +54,7 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
     }
 
     /** Runs in {@code directory} (created), where the logs and timing tables stay. */
-    public Result run(Path directory) throws InterruptedException {
+    public Result run(Path directory) throws InterruptedException, IOException {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
@@ -62,8 +71,19 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
             analyticsArgs.addAll(analytics);
             group.start("analytics", JvmCommand.of(analyticsHeap, jvmOptions(ANALYTICS_OPTIONS_ENV),
                     AnalyticsMain.class, analyticsArgs));
+            if (language != NativeRanks.Language.JAVA) {
+                if (latency || !dtype.equals("float64")) {
+                    throw new IllegalArgumentException(language + " bridges send float64 chunks without latency mode");
+                }
+                group.start("bridges", NativeRanks.command(language, bridges, "ingest", List.of("--head", head,
+                        "--chunk", chunk, "--timesteps", Integer.toString(timesteps),
+                        "--out", directory.resolve("bridges").toString())));
+                for (int rank = 0; rank < bridges; rank++) {
+                    bridgeTimes.add(directory.resolve("bridges-" + rank + ".tsv"));
+                }
+            }
             int first = 0;
-            for (int p = 0; p < processes; p++) {
+            for (int p = 0; language == NativeRanks.Language.JAVA && p < processes; p++) {
                 int count = bridges / processes + (p < bridges % processes ? 1 : 0);
                 Path out = directory.resolve("bridges-" + p + ".tsv");
                 bridgeTimes.add(out);

@@ -63,7 +63,8 @@ public final class BenchContext {
     }
 
     /** Runs {@code run} in the directory of {@code label} with the standard deadline. */
-    public PipelineRun.Result run(String scenario, String label, PipelineRun run) throws InterruptedException {
+    public PipelineRun.Result run(String scenario, String label, PipelineRun run)
+            throws InterruptedException, java.io.IOException {
         return run.run(runDirectory(scenario, label));
     }
 

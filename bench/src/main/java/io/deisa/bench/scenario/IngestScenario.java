@@ -2,6 +2,7 @@ package io.deisa.bench.scenario;
 
 import io.deisa.bench.limits.MachineLimits;
 import io.deisa.bench.process.JobWatcher;
+import io.deisa.bench.process.NativeRanks;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
 import io.deisa.bench.report.MarkdownTable;
@@ -13,8 +14,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * S1 ingest: N bridges (each its own JVM) send one square float64 chunk per timestep with no
- * simulation work; the figure is the rate at which assembled arrays reach the callback (no-op, or a
+ * S1 ingest: N bridges (each its own JVM, or each a Python or C process under mpirun) send one
+ * square float64 chunk per timestep with no simulation work; the figure is the rate at which assembled arrays reach the callback (no-op, or a
  * global mean), and its ratio to the loopback TCP throughput measured in the same invocation.
  */
 public final class IngestScenario implements Scenario {
@@ -25,16 +26,19 @@ public final class IngestScenario implements Scenario {
     private final List<Integer> sizes;
     private final List<String> works;
     private final List<Long> checkpointIntervals;
+    private final List<NativeRanks.Language> languages;
 
     /**
-     * The scenario over these bridge counts, chunk sizes (n for n x n), callback works and checkpoint
-     * intervals in ms (0: off, negative: the job's default).
+     * The scenario over these bridge counts, chunk sizes (n for n x n), callback works, checkpoint
+     * intervals in ms (0: off, negative: the job's default) and the bridges' languages.
      */
-    public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works, List<Long> checkpointIntervals) {
+    public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works, List<Long> checkpointIntervals,
+            List<NativeRanks.Language> languages) {
         this.bridges = bridges;
         this.sizes = sizes;
         this.works = works;
         this.checkpointIntervals = checkpointIntervals;
+        this.languages = languages;
     }
 
     @Override
@@ -45,14 +49,15 @@ public final class IngestScenario implements Scenario {
     @Override
     public String run(BenchContext context) throws Exception {
         MachineLimits limits = context.limits();
-        MarkdownTable table = new MarkdownTable("chunk", "bridges", "callback", "checkpoints", "MB/s assembled",
+        MarkdownTable table = new MarkdownTable("chunk", "bridges", "bridges in", "callback", "checkpoints", "MB/s assembled",
                 "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
                 "ratio to a Java socket read (" + Format.number(limits.javaSocketReadBytesPerSecond() / 1e6, 0)
                         + " MB/s)", "checkpoints completed", "checkpoint size avg / max", "checkpoint duration avg / max");
         try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
-                * checkpointIntervals.size() * context.runs())) {
+                * checkpointIntervals.size() * languages.size() * context.runs())) {
             for (int size : sizes) {
                 for (int n : bridges) {
+                  for (NativeRanks.Language language : languages) {
                     for (String work : works) {
                         for (long interval : checkpointIntervals) {
                             long bytesPerTimestep = (long) n * size * size * Double.BYTES;
@@ -62,8 +67,9 @@ public final class IngestScenario implements Scenario {
                                 PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
                                         false, BenchContext.analytics(work, 5, "--checkpoint-interval-ms",
                                                 Long.toString(interval)), BenchContext.ANALYTICS_HEAP,
-                                        BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15));
-                                String label = size + "-n" + n + "-" + work.toLowerCase() + "-cp" + interval + "-run" + r;
+                                        BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15), language);
+                                String label = size + "-n" + n + "-" + language.name().toLowerCase() + "-"
+                                        + work.toLowerCase() + "-cp" + interval + "-run" + r;
                                 PipelineRun.Result result = context.run(id(), label, run);
                                 RunMeasures measures = new RunMeasures(result);
                                 if (result.checkpoints().sizeMaxBytes() >= checkpoints.sizeMaxBytes()) {
@@ -73,7 +79,7 @@ public final class IngestScenario implements Scenario {
                                 progress.step();
                             }
                             Stats stats = Stats.of(rates);
-                            table.row(size + "²", n, work.toLowerCase(),
+                            table.row(size + "²", n, language.name().toLowerCase(), work.toLowerCase(),
                                     interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
                                     stats.medianRange(0),
                                     Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
@@ -85,11 +91,13 @@ public final class IngestScenario implements Scenario {
                                             + checkpoints.durationMaxMillis() + " ms");
                         }
                     }
+                  }
                 }
             }
         }
         return "### S1 ingest\n\n" + MEASURED + " timesteps after " + WARMUP + " of warm-up; float64 chunks, one per"
-                + " bridge and timestep, each bridge its own JVM; rate = array bytes of the measured timesteps over"
+                + " bridge and timestep, each bridge its own JVM (java) or its own process under mpirun (python:"
+                + " deisa_flink with mpi4py; c: libdeisa_bridge); rate = array bytes of the measured timesteps over"
                 + " the time between the callback starts of the last warm-up and the last timestep. Median (min–max)"
                 + " of " + context.runs() + " runs.\n\n" + table.toMarkdown();
     }

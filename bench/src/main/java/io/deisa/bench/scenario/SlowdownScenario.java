@@ -2,6 +2,7 @@ package io.deisa.bench.scenario;
 
 import io.deisa.bench.process.AnalyticsMain;
 import io.deisa.bench.process.JvmCommand;
+import io.deisa.bench.process.NativeRanks;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.process.ProcessGroup;
 import io.deisa.bench.process.SlowdownRank;
@@ -33,17 +34,19 @@ public final class SlowdownScenario implements Scenario {
     private final List<Integer> sizes;
     private final List<Integer> shareEvery;
     private final List<Long> checkpointIntervals;
+    private final List<NativeRanks.Language> languages;
 
     /**
-     * The scenario over these rank counts, tile sizes per rank, share intervals and checkpoint
-     * intervals in ms (0: off, negative: the job's default).
+     * The scenario over these rank counts, tile sizes per rank, share intervals, checkpoint
+     * intervals in ms (0: off, negative: the job's default) and simulation languages.
      */
     public SlowdownScenario(List<Integer> ranks, List<Integer> sizes, List<Integer> shareEvery,
-            List<Long> checkpointIntervals) {
+            List<Long> checkpointIntervals, List<NativeRanks.Language> languages) {
         this.ranks = ranks;
         this.sizes = sizes;
         this.shareEvery = shareEvery;
         this.checkpointIntervals = checkpointIntervals;
+        this.languages = languages;
     }
 
     @Override
@@ -55,46 +58,51 @@ public final class SlowdownScenario implements Scenario {
     public String run(BenchContext context) throws Exception {
         MpirunLauncher mpirun = MpirunLauncher.find().orElseThrow(() -> new IllegalStateException(
                 "S3 needs mpirun, ompi_info and the Open MPI Java bindings (bin/setup installs them)"));
-        MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "share every", "mode", "checkpoints",
+        MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "rank in", "share every", "mode", "checkpoints",
                 "step loop (ms/step)", "inside send (ms/step)", "slowdown vs no bridge");
         List<String> modes = List.of("NOOP", "MEAN_MIN_MAX");
         try (ProgressBar progress = context.progress(id(),
-                (long) ranks.size() * sizes.size() * (1 + shareEvery.size() * modes.size() * checkpointIntervals.size())
-                        * context.runs())) {
+                (long) ranks.size() * sizes.size() * languages.size()
+                        * (1 + shareEvery.size() * modes.size() * checkpointIntervals.size()) * context.runs())) {
             for (int r : ranks) {
                 for (int size : sizes) {
-                    double[][] alone = runs(context, mpirun, r, size, 1, null, -1, progress);
+                  for (NativeRanks.Language language : languages) {
+                    String lang = language.name().toLowerCase();
+                    double[][] alone = runs(context, mpirun, language, r, size, 1, null, -1, progress);
                     double baseline = Stats.of(alone[0]).median();
-                    table.row(r, size + "²", "–", "no bridge", "–", Stats.of(alone[0]).medianRange(3), "–", "–");
+                    table.row(r, size + "²", lang, "–", "no bridge", "–", Stats.of(alone[0]).medianRange(3), "–", "–");
                     for (int k : shareEvery) {
                         for (String mode : modes) {
                             for (long interval : checkpointIntervals) {
-                                double[][] shared = runs(context, mpirun, r, size, k, mode, interval, progress);
+                                double[][] shared = runs(context, mpirun, language, r, size, k, mode, interval, progress);
                                 Stats loop = Stats.of(shared[0]);
-                                table.row(r, size + "²", k, "bridge + " + mode.toLowerCase().replace('_', '-'),
+                                table.row(r, size + "²", lang, k, "bridge + " + mode.toLowerCase().replace('_', '-'),
                                         interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
                                         loop.medianRange(3), Stats.of(shared[1]).medianRange(3),
                                         Format.percent(loop.median() / baseline - 1));
                             }
                         }
                     }
+                  }
                 }
             }
         }
         return "### S3 simulation slowdown\n\nThe heat2d solver (5-point stencil, halo exchange over MPI) under"
                 + " `mpirun`, a square tile per rank, " + STEPS + " steps, each rank a JVM with -Xms" + RANK_HEAP
-                + " -Xmx" + RANK_HEAP + "; sharing copies the tile (`Tile.interior()`) and sends it. Step loop:"
+                + " -Xmx" + RANK_HEAP + " (java), or the same solver in Python (numpy, mpi4py) or C with their bridges;"
+                + " sharing copies the tile (`Tile.interior()`, not counted in send) and sends it. Step loop:"
                 + " wall time of the slowest rank per step; inside send: mean over ranks of the time in `send`,"
                 + " per step. The analytics run in their own JVM on the same 2 cores. Median (min–max) of "
                 + context.runs() + " runs.\n\n" + table.toMarkdown();
     }
 
     /** Per run: {ms per step of the slowest rank, ms inside send per step (mean over ranks)}. */
-    private double[][] runs(BenchContext context, MpirunLauncher mpirun, int ranks, int size, int k, String mode,
-            long checkpointInterval, ProgressBar progress) throws Exception {
+    private double[][] runs(BenchContext context, MpirunLauncher mpirun, NativeRanks.Language language, int ranks,
+            int size, int k, String mode, long checkpointInterval, ProgressBar progress) throws Exception {
         double[][] figures = new double[2][context.runs()];
         for (int run = 0; run < context.runs(); run++) {
-            Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + (mode == null ? "alone"
+            Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + language.name().toLowerCase() + "-"
+                    + (mode == null ? "alone"
                     : k + "-" + mode.toLowerCase() + "-cp" + checkpointInterval) + "-run" + run);
             Files.createDirectories(dir);
             String head = "127.0.0.1:" + Ports.free();
@@ -111,9 +119,13 @@ public final class SlowdownScenario implements Scenario {
                             List.of("--head", head, "--work", mode, "--checkpoint-interval-ms",
                                     Long.toString(checkpointInterval), "--out", dir.resolve("callbacks.tsv").toString())));
                 }
-                List<String> rankOptions = new ArrayList<>(JvmCommand.options(RANK_HEAP));
-                rankOptions.addAll(PipelineRun.jvmOptions(PipelineRun.BRIDGE_OPTIONS_ENV));
-                group.start("ranks", mpirun.command(ranks, rankOptions, SlowdownRank.class.getName(), args));
+                if (language == NativeRanks.Language.JAVA) {
+                    List<String> rankOptions = new ArrayList<>(JvmCommand.options(RANK_HEAP));
+                    rankOptions.addAll(PipelineRun.jvmOptions(PipelineRun.BRIDGE_OPTIONS_ENV));
+                    group.start("ranks", mpirun.command(ranks, rankOptions, SlowdownRank.class.getName(), args));
+                } else {
+                    group.start("ranks", NativeRanks.command(language, ranks, "slowdown", args));
+                }
                 group.awaitAll(Duration.ofMinutes(10));
             }
             List<long[]> rows = new ArrayList<>();

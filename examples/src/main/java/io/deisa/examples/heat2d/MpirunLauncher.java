@@ -117,6 +117,23 @@ public final class MpirunLauncher {
         return command;
     }
 
+    /**
+     * The mpirun command running {@code ranks} processes of {@code argv} (a native program or an
+     * interpreter and its script), exporting {@code environment} ({@code NAME=value}) to them.
+     */
+    public List<String> nativeCommand(int ranks, List<String> environment, List<String> argv) {
+        List<String> command = new ArrayList<>(List.of(mpirun.toString(),
+                "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+                "--mca", "plm_rsh_agent", "false",
+                "--mca", "btl_vader_single_copy_mechanism", "none",
+                "-np", Integer.toString(ranks)));
+        for (String variable : environment) {
+            command.addAll(List.of("-x", variable));
+        }
+        command.addAll(argv);
+        return command;
+    }
+
     /** The C or Fortran heat2d under mpirun, its output going to {@code output}. */
     public Process startNative(Path program, Heat2dConfig config, String head, Duration timeout, Path output)
             throws IOException {
