@@ -38,6 +38,13 @@ int main(int argc, char **argv) {
     CHECK_RC(deisa_bridge_init(MPI_COMM_WORLD, "no-port-here", 1, arrays, 5, &b), DEISA_INVALID_ARGUMENT, NULL);
     CHECK_CONTAINS(NULL, "head 'no-port-here' is not host:port");
     CHECK_RC(deisa_bridge_init(MPI_COMM_WORLD, NULL, 1, arrays, 5, NULL), DEISA_INVALID_ARGUMENT, NULL);
+    /* nothing listens there: DEISA_TIMEOUT after 1 s, naming the address */
+    CHECK_RC(deisa_bridge_init(MPI_COMM_WORLD, "127.0.0.1:1", 1, arrays, 1, &b), DEISA_TIMEOUT, NULL);
+    snprintf(expected, sizeof expected, "Bridge %d could not reach the analytics head at 127.0.0.1:1 within the connect "
+             "timeout of 1.0 s (last error: Connection refused). Is the analytics job running, and is DEISA_HEAD / "
+             "deisa_bridge_init's head right?", rank);
+    CHECK_MSG(NULL, expected);
+    CHECK(b == NULL, "no bridge after a timeout");
 
     /* the real bridge: the analytics may start after it (connect timeout 60 s) */
     int rc = deisa_bridge_init(MPI_COMM_WORLD, NULL, 1, arrays, 60, &b);
