@@ -192,10 +192,14 @@ public final class BenchCli {
                 description = "Simulation languages: java, python, c.")
         List<String> languages;
 
+        @Option(names = "--max-ahead", defaultValue = "1",
+                description = "The analytics' maxSimulationAhead: a large value shows send's own cost (default: ${DEFAULT-VALUE}).")
+        int maxAhead;
+
         @Override
         Scenario scenario() {
             return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals,
-                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList());
+                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList(), maxAhead);
         }
     }
 

@@ -98,6 +98,10 @@ public final class AnalyticsMain implements Callable<Integer> {
                     + " live heap; 0: never.")
     int gcEvery;
 
+    @Option(names = "--max-ahead", defaultValue = "1",
+            description = "DeisaOptions.maxSimulationAhead (default: ${DEFAULT-VALUE}).")
+    int maxAhead;
+
     @Option(names = "--out", required = true, description = "Timing table to write.")
     Path out;
 
@@ -123,7 +127,7 @@ public final class AnalyticsMain implements Callable<Integer> {
             conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(250));
             watcher = new JobWatcher("http://127.0.0.1:" + restPort, TIMES::size);
         }
-        DeisaOptions.Builder options = DeisaOptions.builder().head(head).configuration(conf);
+        DeisaOptions.Builder options = DeisaOptions.builder().head(head).configuration(conf).maxSimulationAhead(maxAhead);
         if (checkpointIntervalMs >= 0) {
             options.checkpointInterval(Duration.ofMillis(checkpointIntervalMs));
         }

@@ -35,13 +35,16 @@ public final class SlowdownScenario implements Scenario {
     private final List<Integer> shareEvery;
     private final List<Long> checkpointIntervals;
     private final List<NativeRanks.Language> languages;
+    private final int maxAhead;
 
     /**
      * The scenario over these rank counts, tile sizes per rank, share intervals, checkpoint
-     * intervals in ms (0: off, negative: the job's default) and simulation languages.
+     * intervals in ms (0: off, negative: the job's default) and simulation languages, with the
+     * analytics' {@code maxSimulationAhead} = {@code maxAhead}.
      */
     public SlowdownScenario(List<Integer> ranks, List<Integer> sizes, List<Integer> shareEvery,
-            List<Long> checkpointIntervals, List<NativeRanks.Language> languages) {
+            List<Long> checkpointIntervals, List<NativeRanks.Language> languages, int maxAhead) {
+        this.maxAhead = maxAhead;
         this.ranks = ranks;
         this.sizes = sizes;
         this.shareEvery = shareEvery;
@@ -92,7 +95,8 @@ public final class SlowdownScenario implements Scenario {
                 + " -Xmx" + RANK_HEAP + " (java), or the same solver in Python (numpy, mpi4py) or C with their bridges;"
                 + " sharing copies the tile (`Tile.interior()`, not counted in send) and sends it. Step loop:"
                 + " wall time of the slowest rank per step; inside send: mean over ranks of the time in `send`,"
-                + " per step. The analytics run in their own JVM on the same 2 cores. Median (min–max) of "
+                + " per step. The analytics (maxSimulationAhead " + maxAhead + ") run in their own JVM on the same 2 cores."
+                + " Median (min–max) of "
                 + context.runs() + " runs.\n\n" + table.toMarkdown();
     }
 
@@ -116,7 +120,8 @@ public final class SlowdownScenario implements Scenario {
                     args.addAll(List.of("--head", head));
                     group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP,
                             PipelineRun.jvmOptions(PipelineRun.ANALYTICS_OPTIONS_ENV), AnalyticsMain.class,
-                            List.of("--head", head, "--work", mode, "--checkpoint-interval-ms",
+                            List.of("--head", head, "--work", mode, "--max-ahead", Integer.toString(maxAhead),
+                                    "--checkpoint-interval-ms",
                                     Long.toString(checkpointInterval), "--out", dir.resolve("callbacks.tsv").toString())));
                 }
                 if (language == NativeRanks.Language.JAVA) {
