@@ -18,6 +18,8 @@ import struct
 import threading
 import time
 
+import numpy as np
+
 from . import _wire as w
 from .errors import DeisaError, ProtocolError
 
@@ -25,6 +27,7 @@ LOG = logging.getLogger("deisa_flink")
 HANDSHAKE_SECONDS = 10.0
 
 BEGIN, CHUNK, END = 0, 1, 2
+POOLED = 2   # released chunk arrays kept per (shape, dtype), as the C bridge does
 
 
 class Item:
@@ -56,6 +59,7 @@ class DataEndpoint:
         self.current = None                  # the socket being served
         self.blocked_ns = 0
         self.retention_blocked_ns = 0
+        self.pool = {}                       # (shape, dtype) -> chunk arrays free for reuse
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.server.bind(("", 0))
         self.server.listen(8)
@@ -90,6 +94,24 @@ class DataEndpoint:
                 self.retention_blocked_ns += waited
             else:
                 self.blocked_ns += waited
+
+    def take_buffer(self, shape, dtype):
+        """An array of ``shape`` and ``dtype`` to copy a chunk into: a released one when there is,
+        so that a send does not allocate (and the kernel zero) a fresh one every time."""
+        with self.cv:
+            free = self.pool.get((shape, dtype.str))
+            if free:
+                return free.pop()
+        return np.empty(shape, dtype=dtype)
+
+    def _release(self, item):
+        """An item leaves the queue (mu held): its chunk bytes leave the bound, its array the pool."""
+        if item.kind == CHUNK:
+            self.held -= item.nbytes
+            data = item.frame[1]
+            free = self.pool.setdefault((data.shape, data.dtype.str), [])
+            if len(free) < POOLED:
+                free.append(data)
 
     def enqueue_chunk(self, array_id, timestep, data):
         """Queues one chunk (``data``: a C-contiguous little-endian numpy array the bridge owns);
@@ -222,7 +244,7 @@ class DataEndpoint:
                 lost = False
                 # the checkpoint the reader was restored from covers what lies below next_seq
                 while self.log and self.log[0].kind != END and self.log[0].seq < next_seq:
-                    self.held -= self.log.popleft().nbytes
+                    self._release(self.log.popleft())
                 self.cursor = 0
         if lost:
             self.on_failure(DeisaError("Analytics lost chunks of bridge %d: %s" % (self.bridge_id, reason)))
@@ -252,7 +274,7 @@ class DataEndpoint:
                         self.cursor += 1
                     else:
                         del self.log[self.cursor]
-                        self.held -= item.nbytes
+                        self._release(item)
                 self.cv.notify_all()
 
     def _read_acks(self, conn):
@@ -263,7 +285,7 @@ class DataEndpoint:
                     (ack,) = struct.unpack("<Q", payload)
                     with self.cv:
                         while self.log and self.cursor > 0 and self.log[0].kind != END and self.log[0].seq < ack:
-                            self.held -= self.log.popleft().nbytes
+                            self._release(self.log.popleft())
                             self.cursor -= 1
                         self.cv.notify_all()
                 elif ftype == w.END_ACK:

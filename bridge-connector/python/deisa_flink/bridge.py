@@ -296,8 +296,10 @@ class Bridge:
             self._report_stats()
         self._await_analytics(timestep)
         self._data.reserve(array.nbytes, self._check_failed)
-        # one copy, whatever the layout or byte order of the simulation's array
-        data = np.array(chunk, dtype=array.dtype, order="C", copy=True)
+        # one copy, whatever the layout or byte order of the simulation's array, into a pooled
+        # C-contiguous little-endian array
+        data = self._data.take_buffer(array.shape, array.dtype)
+        np.copyto(data, chunk, casting="equiv")
         array.last = timestep
         self._data.enqueue_chunk(array.id, timestep, data)
 
