@@ -117,7 +117,11 @@ class Bridge:
     reachable within ``connect_timeout``, :class:`DeisaError` when the head refuses the bridge.
     """
 
-    def __init__(self, bridge_id, arrays_metadata, system_metadata=None, comm=None, **_ignored):
+    def __init__(self, bridge_id, arrays_metadata, system_metadata=None, comm=None, *, _node_id=None,
+                 scheduling_actor_cls=None, _init_retries=None, _comm_timeout=None):
+        # _node_id, scheduling_actor_cls and _init_retries are deisa-ray's Ray hooks: accepted so that
+        # deisa-ray code runs unchanged, and without meaning here. _comm_timeout (seconds) bounds
+        # the default communicator's rendezvous, as in deisa-ray.
         if isinstance(bridge_id, bool) or not isinstance(bridge_id, (int, np.integer)):
             raise ValueError("bridge_id must be an integer, got %r" % (bridge_id,))
         bridge_id = int(bridge_id)
@@ -171,7 +175,7 @@ class Bridge:
                 if key not in sys_md:
                     raise ValueError("Bridge %d: system_metadata needs %s when no comm is given" % (bridge_id, key))
             self._comm = TcpCommunicator(world_size, bridge_id, sys_md["master_address"], int(sys_md["master_port"]),
-                                         self.connect_timeout)
+                                         float(_comm_timeout) if _comm_timeout else self.connect_timeout)
         if self._comm.rank != bridge_id or self._comm.world_size != world_size:
             raise ValueError("Communicator has rank %d of %d but the bridge id is %d of world size %d"
                              % (self._comm.rank, self._comm.world_size, bridge_id, world_size))
