@@ -8,9 +8,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads data-channel frames written by {@link DataFrameWriter}. SCHEMA frames are absorbed (they
- * define array ids); CHUNK frames come back with their bytes read straight into one array; every
- * length is checked before anything is allocated. Not thread-safe.
+ * Reads data-channel frames written by {@link DataFrameWriter} from a blocking stream (the
+ * conformance head, tools and tests; the source reads with {@link DataFrameDecoder}, which shares
+ * this class's payload codecs). SCHEMA frames are absorbed (they define array ids); CHUNK frames come
+ * back with their bytes read straight into one array; every length is checked before anything is
+ * allocated. Not thread-safe.
  */
 public final class DataFrameReader {
     private static final int CHUNK_PREFIX = 2 + 8 + 8;
@@ -20,7 +22,6 @@ public final class DataFrameReader {
     private final InputStream in;
     private final int maxFrameLength;
     private final String peer;
-    private final PayloadBudget budget;
     private final Map<Integer, ArrayDeclaration> arrays = new HashMap<>();
 
     /**
@@ -30,25 +31,9 @@ public final class DataFrameReader {
      * @param peer names the bridge in error messages
      */
     public DataFrameReader(InputStream in, int maxFrameLength, String peer) {
-        this(in, maxFrameLength, peer, bytes -> { });
-    }
-
-    /**
-     * A reader whose chunk payloads are first acquired from {@code budget}, before they are
-     * allocated (the caller releases them once the chunk is processed).
-     */
-    public DataFrameReader(InputStream in, int maxFrameLength, String peer, PayloadBudget budget) {
         this.in = in;
         this.maxFrameLength = maxFrameLength;
         this.peer = peer;
-        this.budget = budget;
-    }
-
-    /** Memory a chunk's payload is taken from before it is allocated. */
-    @FunctionalInterface
-    public interface PayloadBudget {
-        /** Waits until {@code bytes} may be allocated, and holds them. */
-        void acquire(long bytes) throws IOException;
     }
 
     /**
@@ -101,8 +86,7 @@ public final class DataFrameReader {
             case Protocol.ERROR:
                 byte[] reason = new byte[length - 1];
                 FrameIO.readFully(in, reason, "ERROR frame");
-                throw new ProtocolException(
-                        peer + " reported an error: " + new String(reason, java.nio.charset.StandardCharsets.UTF_8));
+                throw reportedError(reason, peer);
             default:
                 throw new ProtocolException(
                         "Unexpected " + Protocol.frameName(type) + " frame on the data channel of " + peer);
@@ -118,11 +102,63 @@ public final class DataFrameReader {
     }
 
     private DataFrame readSchema(int length) throws IOException {
+        checkSchemaLength(length, peer);
+        byte[] body = new byte[length];
+        FrameIO.readFully(in, body, "SCHEMA frame");
+        return parseSchema(body, arrays, peer);
+    }
+
+    private DataFrame readChunk(int length) throws IOException {
+        if (length < CHUNK_PREFIX) {
+            throw new ProtocolException("CHUNK frame of " + length + " bytes from " + peer + " is too short");
+        }
+        byte[] prefix = new byte[CHUNK_PREFIX];
+        FrameIO.readFully(in, prefix, "CHUNK frame");
+        ChunkHeader header = parseChunkHeader(ByteBuffer.wrap(prefix), length - CHUNK_PREFIX, arrays, peer);
+        byte[] data = new byte[header.dataBytes()];
+        FrameIO.readFully(in, data, header.context());
+        return header.toChunk(data);
+    }
+
+    private DataFrame readBeginTimestep(int length) throws IOException {
+        checkFixedLength(Protocol.BEGIN_TIMESTEP, length, peer);
+        byte[] body = new byte[8];
+        FrameIO.readFully(in, body, "BEGIN_TIMESTEP frame");
+        return parseBeginTimestep(body);
+    }
+
+    private DataFrame readEnd(int length) throws IOException {
+        checkFixedLength(Protocol.END, length, peer);
+        byte[] body = new byte[16];
+        FrameIO.readFully(in, body, "END frame");
+        return parseEnd(body);
+    }
+
+    // ---- payload codecs shared with DataFrameDecoder (the non-blocking reader) ----
+
+    /** Bytes before the data of a CHUNK payload: {@code u16 arrayId | u64 sequence | i64 timestep}. */
+    static int chunkPrefixBytes() {
+        return CHUNK_PREFIX;
+    }
+
+    /** Refuses a SCHEMA payload length outside 2..{@link #MAX_SCHEMA}. */
+    static void checkSchemaLength(int length, String peer) throws ProtocolException {
         if (length > MAX_SCHEMA || length < 2) {
             throw new ProtocolException("SCHEMA frame of " + length + " bytes from " + peer);
         }
-        byte[] body = new byte[length];
-        FrameIO.readFully(in, body, "SCHEMA frame");
+    }
+
+    /** Refuses a BEGIN_TIMESTEP payload other than 8 bytes, or an END payload other than 16. */
+    static void checkFixedLength(byte type, int length, String peer) throws ProtocolException {
+        int expected = type == Protocol.END ? 16 : 8;
+        if (length != expected) {
+            throw new ProtocolException(Protocol.frameName(type) + " frame of " + length + " bytes from " + peer);
+        }
+    }
+
+    /** Decodes a SCHEMA payload and records its array id in {@code arrays}. */
+    static DataFrame.Schema parseSchema(byte[] body, Map<Integer, ArrayDeclaration> arrays, String peer)
+            throws ProtocolException {
         PayloadReader payload = new PayloadReader(body, "SCHEMA");
         int arrayId = Short.toUnsignedInt(payload.getShort());
         ArrayDeclaration declaration = ArrayDeclaration.decode(payload, "SCHEMA frame from " + peer);
@@ -134,13 +170,13 @@ public final class DataFrameReader {
         return new DataFrame.Schema(declaration);
     }
 
-    private DataFrame readChunk(int length) throws IOException {
-        if (length < CHUNK_PREFIX) {
-            throw new ProtocolException("CHUNK frame of " + length + " bytes from " + peer + " is too short");
-        }
-        byte[] prefix = new byte[CHUNK_PREFIX];
-        FrameIO.readFully(in, prefix, "CHUNK frame");
-        ByteBuffer head = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Decodes the prefix of a CHUNK payload (read from {@code prefix}'s position) and checks that
+     * {@code dataBytes}, the payload's length after the prefix, is the declared array's chunk size.
+     */
+    static ChunkHeader parseChunkHeader(ByteBuffer prefix, long dataBytes, Map<Integer, ArrayDeclaration> arrays,
+            String peer) throws ProtocolException {
+        ByteBuffer head = prefix.order(ByteOrder.LITTLE_ENDIAN);
         int arrayId = Short.toUnsignedInt(head.getShort());
         long sequence = head.getLong();
         long timestep = head.getLong();
@@ -151,33 +187,40 @@ public final class DataFrameReader {
         }
         long expected = array.metadata().chunkElementCount() * (long) array.metadata().dtype().byteSize();
         String context = "CHUNK frame from " + peer + " for array '" + array.name() + "' at timestep " + timestep;
-        if (length - CHUNK_PREFIX != expected) {
-            throw new ProtocolException(context + " carries " + (length - CHUNK_PREFIX) + " bytes of data; the array's "
+        if (dataBytes != expected) {
+            throw new ProtocolException(context + " carries " + dataBytes + " bytes of data; the array's "
                     + array.metadata().dtype().numpyName() + " chunk of shape "
                     + java.util.Arrays.toString(array.metadata().chunkShape()) + " has " + expected);
         }
-        budget.acquire(expected);
-        byte[] data = new byte[(int) expected];
-        FrameIO.readFully(in, data, context);
-        return new DataFrame.Chunk(array, sequence, timestep, data);
+        return new ChunkHeader(array, sequence, timestep, (int) expected, context);
     }
 
-    private DataFrame readBeginTimestep(int length) throws IOException {
-        if (length != 8) {
-            throw new ProtocolException("BEGIN_TIMESTEP frame of " + length + " bytes from " + peer);
+    /**
+     * The checked prefix of a CHUNK frame, before its data is read.
+     *
+     * @param dataBytes length of the chunk's data, as declared
+     * @param context names the frame, bridge, array and timestep in errors
+     */
+    record ChunkHeader(ArrayDeclaration array, long sequence, long timestep, int dataBytes, String context) {
+        DataFrame.Chunk toChunk(byte[] data) {
+            return new DataFrame.Chunk(array, sequence, timestep, data);
         }
-        byte[] body = new byte[8];
-        FrameIO.readFully(in, body, "BEGIN_TIMESTEP frame");
+    }
+
+    /** Decodes a BEGIN_TIMESTEP payload of 8 bytes. */
+    static DataFrame.BeginTimestep parseBeginTimestep(byte[] body) {
         return new DataFrame.BeginTimestep(ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getLong());
     }
 
-    private DataFrame readEnd(int length) throws IOException {
-        if (length != 16) {
-            throw new ProtocolException("END frame of " + length + " bytes from " + peer);
-        }
-        byte[] body = new byte[16];
-        FrameIO.readFully(in, body, "END frame");
+    /** Decodes an END payload of 16 bytes. */
+    static DataFrame.End parseEnd(byte[] body) {
         ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
         return new DataFrame.End(buffer.getLong(), buffer.getLong());
+    }
+
+    /** The error an ERROR frame of the data channel reports. */
+    static ProtocolException reportedError(byte[] body, String peer) {
+        return new ProtocolException(
+                peer + " reported an error: " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -146,7 +146,16 @@ public final class FrameIO {
     }
 
     private static byte checkHello(InputStream in, String peer) throws IOException {
-        Frame frame = read(in, Protocol.MAX_CONTROL_FRAME);
+        return checkHello(read(in, Protocol.MAX_CONTROL_FRAME), peer);
+    }
+
+    /**
+     * Checks a frame received where a HELLO is expected and returns the channel it opens.
+     *
+     * @throws PeerRefusedException when the peer answered with an ERROR frame
+     * @throws ProtocolException when it is not a HELLO of this protocol version
+     */
+    public static byte checkHello(Frame frame, String peer) throws ProtocolException {
         if (frame.type() == Protocol.ERROR) {
             throw new PeerRefusedException(peer + " refused the connection: " + errorReason(frame));
         }

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 
 /** An in-memory blocking channel for {@link DataFrameWriter} in tests. */
-final class MemoryChannel implements GatheringByteChannel {
+public final class MemoryChannel implements GatheringByteChannel {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
     @Override
@@ -32,7 +32,7 @@ final class MemoryChannel implements GatheringByteChannel {
     }
 
     /** Everything written so far. */
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
         return bytes.toByteArray();
     }
 

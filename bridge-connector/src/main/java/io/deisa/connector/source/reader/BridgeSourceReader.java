@@ -18,14 +18,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The source reader: one fetcher thread per assigned bridge, per-bridge watermarks, and the next
- * sequence number of every bridge in its checkpointed split state.
+ * The source reader: one fetcher thread reading every assigned bridge ({@link
+ * MultiplexedBridgeReader}), per-bridge watermarks, and the next sequence number of every bridge in
+ * its checkpointed split state. Metrics (group {@code deisa}): {@code chunksIn}, {@code bytesIn},
+ * {@code readerMemoryBytes} (chunk bytes held, see {@link ReaderMemory}) and {@code
+ * bridgeConnections} (data connections open).
  *
  * <p>Acknowledgements (the ack-on-checkpoint pattern of the Kafka and Pulsar readers): {@link
  * #snapshotState} remembers each split's next sequence number at the barrier; once that checkpoint
- * completes, {@link #notifyCheckpointComplete} has each bridge's fetcher send the bridge an ACK of
+ * completes, {@link #notifyCheckpointComplete} has the fetcher send each bridge an ACK of
  * that position, so that the bridge drops the chunks the checkpoint covers. Acknowledgements are
  * cumulative (a skipped notification is covered by the next one); an aborted checkpoint
  * acknowledges nothing.
@@ -38,31 +42,34 @@ public final class BridgeSourceReader
         extends SourceReaderBase<ChunkRecord, ChunkRecord, BridgeSplit, BridgeSplitState> {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeSourceReader.class);
 
-    private final PerSplitFetcherManager fetchers;
+    private final MultiplexedFetcherManager fetchers;
     private final ReaderFence fence;
     /** Per checkpoint not yet completed or aborted: each split's next sequence at its barrier. */
     private final TreeMap<Long, Map<String, Long>> positionsByCheckpoint = new TreeMap<>();
 
     /** Creates a reader whose split readers use {@code settings}. */
     public BridgeSourceReader(BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
-        this(new ReaderFence(), new ReaderMemory(settings.readerMemoryBytes()), settings, config, context);
+        this(new ReaderFence(), new ReaderMemory(settings.readerMemoryBytes()), new AtomicInteger(), settings,
+                config, context);
     }
 
-    private BridgeSourceReader(ReaderFence fence, ReaderMemory memory, BridgeSourceSettings settings,
-            Configuration config, SourceReaderContext context) {
-        this(new PerSplitFetcherManager(() -> new BridgeSplitReader(settings, fence, memory), config), fence,
-                memory, config, context, context.metricGroup().addGroup("deisa"));
+    private BridgeSourceReader(ReaderFence fence, ReaderMemory memory, AtomicInteger connections,
+            BridgeSourceSettings settings, Configuration config, SourceReaderContext context) {
+        this(new MultiplexedFetcherManager(
+                        () -> new MultiplexedBridgeReader(settings, fence, memory, connections), config),
+                fence, memory, connections, config, context, context.metricGroup().addGroup("deisa"));
     }
 
     private BridgeSourceReader(
-            PerSplitFetcherManager fetchers, ReaderFence fence, ReaderMemory memory, Configuration config,
-            SourceReaderContext context, MetricGroup metrics) {
+            MultiplexedFetcherManager fetchers, ReaderFence fence, ReaderMemory memory, AtomicInteger connections,
+            Configuration config, SourceReaderContext context, MetricGroup metrics) {
         super(
                 fetchers,
                 new BridgeRecordEmitter(metrics.counter("chunksIn"), metrics.counter("bytesIn"), memory),
                 config,
                 context);
         metrics.gauge("readerMemoryBytes", memory::inUse);
+        metrics.gauge("bridgeConnections", connections::get);
         this.fetchers = fetchers;
         this.fence = fence;
     }
