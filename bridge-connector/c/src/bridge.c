@@ -659,6 +659,7 @@ static void *rejoin_main(void *arg) {
     char last[ERR_LEN] = "";
     double deadline = w_now() + b->timeout;
     int done = 0;
+    int answered = 0;   /* a head answered for good (JOB_FAILED, a refusal without retry) */
     while (!done && w_now() < deadline && !b->stop) {
         int fd = -1;
         uint8_t *reg = NULL;
@@ -701,11 +702,15 @@ static void *rejoin_main(void *arg) {
         } else if (rc == HS_RETRY || rc == HS_TIMEOUT) {
             usleep(100000);
         } else {
+            answered = 1;
             break;
         }
     }
     pthread_mutex_lock(&b->mu);
-    if (!done && !b->stop)
+    if (!done && !b->stop && answered)
+        set_failure(b, "Bridge %d lost the analytics head at %s (%s) and could not rejoin run %s: %s",
+                    b->rank, b->head, b->lost_cause, b->run_id, last);
+    else if (!done && !b->stop)
         set_failure(b, "Bridge %d lost the analytics head at %s (%s) and no head of run %s took it back within the connect timeout of %.1f s%s%s",
                     b->rank, b->head, b->lost_cause, b->run_id, b->timeout, last[0] ? "; last: " : "", last);
     if (!done) b->rejoining = 0;

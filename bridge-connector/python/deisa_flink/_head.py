@@ -264,6 +264,7 @@ class HeadClient:
         LOG.warning("Bridge %d lost the analytics head at %s (%s); rejoining run %s", self.bridge_id,
                     self.head, cause, self.run_id)
         last = None
+        answered = False  # a head answered for good (JOB_FAILED, a refusal without retry)
         while time.monotonic() < deadline and not self.released:
             with self.cv:
                 closed = self.closed_at is not None
@@ -276,11 +277,16 @@ class HeadClient:
             except Refused as e:
                 last = e
                 if not e.retry:
+                    answered = True
                     break
                 time.sleep(0.1)
                 continue
+            except DeisaTimeoutError as e:
+                last = e
+                break
             except (DeisaError, ContractError) as e:
                 last = e
+                answered = True
                 break
             with self.write_lock:
                 old, self.sock = self.sock, sock
@@ -304,6 +310,9 @@ class HeadClient:
             return None
         if self.released:
             return None
+        if answered:
+            return DeisaError("Bridge %d lost the analytics head at %s (%s) and could not rejoin run %s: %s"
+                              % (self.bridge_id, self.head, cause, self.run_id, last))
         return DeisaError("Bridge %d lost the analytics head at %s (%s) and no head of run %s took it back within "
                           "the connect timeout of %.1f s%s" % (self.bridge_id, self.head, cause, self.run_id,
                                                                self.connect_timeout,

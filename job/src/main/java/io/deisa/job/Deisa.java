@@ -5,6 +5,7 @@ import io.deisa.analytics.DeisaArray;
 import io.deisa.analytics.ExceptionHandler;
 import io.deisa.analytics.When;
 import io.deisa.analytics.WindowSpec;
+import io.deisa.connector.source.BridgeSourceOptions;
 import io.deisa.operators.CallbackSpec;
 import io.deisa.operators.RunFailure;
 
@@ -18,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +163,13 @@ public final class Deisa {
         job.build(env);
         JobExecutionResult result;
         try {
-            result = env.execute(AnalyticsJob.JOB_NAME);
+            StreamGraph graph = env.getStreamGraph();
+            graph.setJobName(AnalyticsJob.JOB_NAME);
+            if (!options.checkpointInterval().isZero()) {
+                graph.registerJobStatusHook(new RunOverHook(options.head(),
+                        options.configuration().get(BridgeSourceOptions.FAILED_RUN_NOTICE)));
+            }
+            result = env.execute(graph);
         } catch (Exception e) {
             throw new DeisaExecutionException("The deisa analytics job failed: " + failureMessage(e), e);
         }
@@ -177,7 +185,7 @@ public final class Deisa {
      * What the failure says: the message of a {@link RunFailure} in the cause chain (it names the
      * callback, or the array, timestep and chunk), else the root cause's class and message.
      */
-    private static String failureMessage(Throwable error) {
+    static String failureMessage(Throwable error) {
         for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
             if (t instanceof RunFailure) {
                 return t.getMessage();

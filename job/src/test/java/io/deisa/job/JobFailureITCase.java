@@ -137,6 +137,36 @@ class JobFailureITCase {
                 .hasMessageContaining("cannot replay chunks from sequence 0"));
     }
 
+    /**
+     * With checkpoints, a failure that every restart meets again (a callback's TimeoutException at
+     * t = 5, restarted twice) ends the job for good. The head of the last attempt closes without
+     * telling the bridges anything (it cannot know the job will not restart); the job's status hook
+     * then answers their REJOIN with the failure, so they raise it long before their connect
+     * timeout of 120 s.
+     */
+    @Test
+    void bridgesLearnTheFailureOnceTheLastRestartAttemptFailed() throws Exception {
+        SimulationHarness world = new SimulationHarness(2, Duration.ofSeconds(120));
+        Deisa deisa = new Deisa(world.options().checkpointInterval(Duration.ofMillis(500))
+                .configuration(fixedDelayRestarts()).build());
+        deisa.registerCallback((w, c) -> {
+            if (w.timestep() == 5) {
+                throw new TimeoutException("solver service did not answer at t=5");
+            }
+        }, List.of(WindowSpec.of("array")));
+        long start = System.nanoTime();
+
+        SimulationHarness.Outcome outcome = world.run(deisa, SixteenInts::metadata, SixteenInts.untilFailure());
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+        assertThat(outcome.analyticsError()).isInstanceOf(DeisaExecutionException.class)
+                .hasMessageContaining("solver service did not answer at t=5");
+        assertThat(outcome.ranks()).allSatisfy(r -> assertThat((Throwable) r)
+                .isInstanceOf(DeisaException.class)
+                .hasMessageContaining("failed after its last restart attempt")
+                .hasMessageContaining("TimeoutException: solver service did not answer at t=5"));
+    }
+
     /** A 1 x 2 grid of 16-element int32 chunks, rank r at (0, r), sent until the run fails. */
     private static final class SixteenInts {
         static java.util.Map<String, io.deisa.bridge.ArrayMetadata> metadata(int rank) {

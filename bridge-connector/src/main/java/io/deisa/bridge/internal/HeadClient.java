@@ -366,6 +366,7 @@ public final class HeadClient implements AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + rejoinTimeout.toNanos();
         RuntimeException last = null;
+        boolean answered = false; // a head answered for good (JOB_FAILED, a refusal without retry)
         while (!closing) {
             Duration left = Duration.ofNanos(deadline - System.nanoTime());
             if (left.isNegative() || left.isZero()) {
@@ -409,11 +410,13 @@ public final class HeadClient implements AutoCloseable {
                 closeQuietly(fresh);
                 last = e;
                 if (!e.retry()) {
+                    answered = true;
                     break;
                 }
             } catch (RuntimeException e) {
                 closeQuietly(fresh);
                 last = e;
+                answered = !(e instanceof DeisaTimeoutException);
                 break;
             } catch (IOException e) {
                 closeQuietly(fresh);
@@ -423,6 +426,11 @@ public final class HeadClient implements AutoCloseable {
         }
         if (closing) {
             return null;
+        }
+        if (answered) {
+            return new DeisaException("Bridge " + bridgeId + " lost the analytics head at " + head + " ("
+                    + cause.getMessage() + ") and could not rejoin run " + registered.runId() + ": " + last.getMessage(),
+                    last);
         }
         return new DeisaException("Bridge " + bridgeId + " lost the analytics head at " + head + " ("
                 + cause.getMessage() + ") and no head of run " + registered.runId() + " took it back within the "

@@ -38,6 +38,14 @@ public final class BridgeSourceOptions {
                             + "register at the head; then the run fails, naming the bridges that did register. "
                             + "Covers a simulation queued after its analytics on a batch system.");
 
+    /** How long the head address answers the bridges once a job that took checkpoints is over. */
+    public static final ConfigOption<Duration> FAILED_RUN_NOTICE = ConfigOptions.key("deisa.head.failed-run-notice")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("When a job that takes checkpoints fails after its last restart attempt or is "
+                    + "cancelled, the JobManager answers on the head address for this long: bridges that try to "
+                    + "rejoin the run get the job's failure at once instead of waiting out their connect timeout.");
+
     /** Whether bridges keep their chunks until a completed checkpoint covers them. */
     public static final ConfigOption<Boolean> REPLAY = ConfigOptions.key("deisa.source.replay")
             .booleanType()

@@ -245,6 +245,8 @@ public final class HeadServer implements AutoCloseable {
     }
 
     private ServerSocketChannel bind() throws IOException {
+        // the notice of an earlier job that failed on this address gives it back at once
+        FailedRunNotice.release(host, port);
         long deadline = System.nanoTime() + BIND_RETRY_NANOS;
         while (true) {
             ServerSocketChannel channel = ServerSocketChannel.open();
