@@ -1,5 +1,7 @@
 package io.deisa.bench;
 
+import io.deisa.bench.process.AnalyticsMain;
+import io.deisa.bench.process.NativeRanks;
 import io.deisa.bench.report.ReportFile;
 import io.deisa.bench.scenario.BenchContext;
 import io.deisa.bench.scenario.ChunkParallelScenario;
@@ -38,7 +40,18 @@ public final class BenchCli {
 
     /** Runs the command line; exits with its status. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line: subcommands, option names and enum values (callback works, forms,
+     * languages) in any case, e.g. {@code Ingest --Works noop}.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new BenchCli())
+                .setSubcommandsCaseInsensitive(true)
+                .setOptionsCaseInsensitive(true)
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Options every subcommand takes. */
@@ -60,7 +73,7 @@ public final class BenchCli {
         /** Measures the machine's limits and writes them, then runs the scenarios and writes their sections. */
         int run(List<Scenario> scenarios) throws Exception {
             String command = "bin/bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-            BenchContext context = new BenchContext(runs, results, command);
+            BenchContext context = new BenchContext(runs, results, command, report);
             ReportFile file = new ReportFile(report);
             file.writeSection("limits", "### Machine limits, measured by `" + command + "`\n\n"
                     + context.limits().toMarkdown());
@@ -108,21 +121,21 @@ public final class BenchCli {
         @Option(names = "--sizes", split = ",", defaultValue = "256,1024,2048", description = "Chunk sizes n (n x n).")
         List<Integer> sizes;
 
-        @Option(names = "--works", split = ",", defaultValue = "NOOP,MEAN", description = "Callback works.")
-        List<String> works;
+        @Option(names = "--works", split = ",", defaultValue = "NOOP,MEAN",
+                description = "Callback works, any case: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        List<AnalyticsMain.Work> works;
 
         @Option(names = "--checkpoint-intervals", split = ",", defaultValue = "-1",
                 description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
         List<Long> checkpointIntervals;
 
-        @Option(names = "--langs", split = ",", defaultValue = "java",
-                description = "Bridge languages: java, python, c (python and c run under mpirun).")
-        List<String> languages;
+        @Option(names = "--langs", split = ",", defaultValue = "JAVA",
+                description = "Bridge languages, any case: ${COMPLETION-CANDIDATES} (python and c run under mpirun).")
+        List<NativeRanks.Language> languages;
 
         @Override
         Scenario scenario() {
-            return new IngestScenario(bridges, sizes, works, checkpointIntervals,
-                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList());
+            return new IngestScenario(bridges, sizes, names(works), checkpointIntervals, languages);
         }
     }
 
@@ -137,15 +150,15 @@ public final class BenchCli {
         List<Integer> sizes;
 
         @Option(names = "--forms", split = ",", defaultValue = "WHOLE,PREPROCESS,AGGREGATE",
-                description = "How the callback reads the array.")
-        List<String> forms;
+                description = "How the callback reads the array, any case: ${COMPLETION-CANDIDATES}.")
+        List<AnalyticsMain.Form> forms;
 
         @Option(names = "--readers", split = ",", defaultValue = "1,2,4", description = "Reader counts (parallelism).")
         List<Integer> readers;
 
         @Override
         Scenario scenario() {
-            return new ChunkParallelScenario(bridges, sizes, forms, readers);
+            return new ChunkParallelScenario(bridges, sizes, names(forms), readers);
         }
     }
 
@@ -188,9 +201,9 @@ public final class BenchCli {
                 description = "DeisaOptions.checkpointInterval values in ms (0: off; -1: the default, 2000).")
         List<Long> checkpointIntervals;
 
-        @Option(names = "--langs", split = ",", defaultValue = "java",
-                description = "Simulation languages: java, python, c.")
-        List<String> languages;
+        @Option(names = "--langs", split = ",", defaultValue = "JAVA",
+                description = "Simulation languages, any case: ${COMPLETION-CANDIDATES}.")
+        List<NativeRanks.Language> languages;
 
         @Option(names = "--max-ahead", defaultValue = "1",
                 description = "The analytics' maxSimulationAhead: a large value shows send's own cost (default: ${DEFAULT-VALUE}).")
@@ -198,8 +211,7 @@ public final class BenchCli {
 
         @Override
         Scenario scenario() {
-            return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals,
-                    languages.stream().map(io.deisa.bench.process.NativeRanks::language).toList(), maxAhead);
+            return new SlowdownScenario(ranks, sizes, shareEvery, checkpointIntervals, languages, maxAhead);
         }
     }
 
@@ -225,6 +237,11 @@ public final class BenchCli {
         Scenario scenario() {
             return new WindowScenario(windows);
         }
+    }
+
+    /** The enum constants' names, as the analytics process takes them. */
+    private static List<String> names(List<? extends Enum<?>> values) {
+        return values.stream().map(Enum::name).toList();
     }
 
     /** Every scenario with its defaults. */

@@ -63,7 +63,25 @@ public final class AnalyticsMain implements Callable<Integer> {
     }
 
     /** Callback timings, one row per timestep; the callback runs in this JVM (embedded cluster). */
-    static final TimingTable TIMES = new TimingTable("t", "callbackStart", "callbackEnd", "liveHeap");
+    static final TimingTable TIMES =
+            new TimingTable("t", "callbackStart", "callbackEnd", "liveHeap", "threads", "openFds");
+
+    /** Timesteps between two samples of this JVM's threads and open descriptors. */
+    private static final int RESOURCE_SAMPLE_EVERY = 10;
+
+    /** This JVM's live threads, sampled every few timesteps (0 when not sampled). */
+    static long threads(long t) {
+        return t % RESOURCE_SAMPLE_EVERY == 0 ? ManagementFactory.getThreadMXBean().getThreadCount() : 0;
+    }
+
+    /** This JVM's open file descriptors (sockets included), sampled every few timesteps (0 otherwise). */
+    static long openFds(long t) {
+        if (t % RESOURCE_SAMPLE_EVERY == 0
+                && ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            return os.getOpenFileDescriptorCount();
+        }
+        return 0;
+    }
 
     @Option(names = "--head", required = true, description = "Address the head listens on, host:port.")
     String head;
@@ -186,7 +204,7 @@ public final class AnalyticsMain implements Callable<Integer> {
                 if (Double.isNaN(summary.mean())) {
                     throw new IllegalStateException("the benchmark data holds no NaN, got a NaN mean at timestep " + t);
                 }
-                TIMES.add(t, start, WallClock.nanos(), 0);
+                TIMES.add(t, start, WallClock.nanos(), 0, threads(t), openFds(t));
                 return;
             }
             List<DeisaArray> arrays = windows.get(BridgesMain.ARRAY);
@@ -210,7 +228,7 @@ public final class AnalyticsMain implements Callable<Integer> {
             if (Double.isNaN(result)) {
                 throw new IllegalStateException("the benchmark data holds no NaN, got a NaN result at timestep " + t);
             }
-            TIMES.add(t, start, end, liveHeap);
+            TIMES.add(t, start, end, liveHeap, threads(t), openFds(t));
         }
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The S1 and S3 ranks in another language than Java, under {@code mpirun}: the Python rank {@code
@@ -23,14 +22,6 @@ public final class NativeRanks {
 
     private NativeRanks() {}
 
-    /** Parses {@code java}, {@code python} or {@code c}, in any case. */
-    public static Language language(String name) {
-        try {
-            return Language.valueOf(name.strip().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("a language is java, python or c, not '" + name + "'");
-        }
-    }
 
     /**
      * The mpirun command of {@code ranks} ranks of {@code language} (not Java) in {@code mode}

@@ -25,17 +25,33 @@ public final class BenchContext {
     private final int runs;
     private final Path resultsDirectory;
     private final String command;
+    private final Path plotsDirectory;
     private MachineLimits limits;
 
     /**
      * @param runs runs per configuration
      * @param resultsDirectory where each run's logs and timing tables go
      * @param command the command line that reproduces this invocation, quoted in the report
+     * @param report the results document; plots go to {@code plots/} beside it
      */
-    public BenchContext(int runs, Path resultsDirectory, String command) {
+    public BenchContext(int runs, Path resultsDirectory, String command, Path report) {
         this.runs = runs;
         this.resultsDirectory = resultsDirectory;
         this.command = command;
+        Path parent = report.toAbsolutePath().getParent();
+        this.plotsDirectory = parent.resolve("plots");
+    }
+
+    /**
+     * Writes {@code plot} as {@code plots/<name>.png} beside the report and returns the Markdown
+     * that embeds it (empty when the plot has no point).
+     */
+    public String plot(String name, String altText, io.deisa.bench.report.LinePlot plot) throws IOException {
+        if (plot.isEmpty()) {
+            return "";
+        }
+        plot.writePng(plotsDirectory.resolve(name + ".png"));
+        return "\n![" + altText + "](plots/" + name + ".png)\n";
     }
 
     /** Runs per configuration. */

@@ -4,6 +4,7 @@ import io.deisa.bench.limits.MachineLimits;
 import io.deisa.bench.process.JobWatcher;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
+import io.deisa.bench.report.LinePlot;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
 
@@ -50,6 +51,10 @@ public final class ChunkParallelScenario implements Scenario {
                 "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
                 "bytes out of the readers per timestep", "ratio to the array's bytes",
                 "accumulator bytes per timestep");
+        LinePlot plot = new LinePlot("S6 chunk-parallel analytics: rate against readers", "readers (parallelism)",
+                "MB/s of array data (median of " + context.runs() + " runs)")
+                .reference("iperf3 loopback " + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s",
+                        limits.tcpBytesPerSecond() / 1e6);
         try (ProgressBar progress = context.progress(id(),
                 (long) sizes.size() * forms.size() * parallelisms.size() * context.runs())) {
             for (int size : sizes) {
@@ -76,6 +81,7 @@ public final class ChunkParallelScenario implements Scenario {
                         }
                         Stats stats = Stats.of(rates);
                         Stats out = Stats.of(bytesOut);
+                        plot.add(form.toLowerCase() + ", " + size + "² chunks", readers, stats.median());
                         table.row(size + "²", bridges, form.toLowerCase(), readers, stats.medianRange(0),
                                 Format.percent(stats.median() * 1e6 / limits.tcpBytesPerSecond()),
                                 Format.bytes(out.median()), Format.percent(out.median() / bytesPerTimestep),
@@ -93,6 +99,7 @@ public final class ChunkParallelScenario implements Scenario {
                 + " at that reading: what crossed from the readers to the next tasks (with 1 reader the whole job"
                 + " is one chained task and nothing crosses). Accumulator bytes = the readers' accumulatorBytesOut"
                 + " metric (the Java-serialized partials sent to Merge partials), per timestep, read the same way. Median (min–max) of "
-                + context.runs() + " runs.\n\n" + table.toMarkdown();
+                + context.runs() + " runs.\n\n" + table.toMarkdown()
+                + context.plot("s6-chunk-parallel", "S6: MB/s of array data against readers, per form", plot);
     }
 }

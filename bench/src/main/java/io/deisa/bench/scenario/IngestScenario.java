@@ -5,6 +5,7 @@ import io.deisa.bench.process.JobWatcher;
 import io.deisa.bench.process.NativeRanks;
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
+import io.deisa.bench.report.LinePlot;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
 
@@ -53,6 +54,13 @@ public final class IngestScenario implements Scenario {
                 "ratio to iperf3 (" + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s)",
                 "ratio to a Java socket read (" + Format.number(limits.javaSocketReadBytesPerSecond() / 1e6, 0)
                         + " MB/s)", "checkpoints completed", "checkpoint size avg / max", "checkpoint duration avg / max");
+        LinePlot plot = new LinePlot("S1 ingest: assembled MB/s against the machine's limits",
+                "chunk per bridge and timestep (MiB, log scale)", "MB/s assembled (median of " + context.runs() + " runs)")
+                .logX()
+                .reference("iperf3 loopback " + Format.number(limits.tcpBytesPerSecond() / 1e6, 0) + " MB/s",
+                        limits.tcpBytesPerSecond() / 1e6)
+                .reference("a Java socket read into new arrays " + Format.number(
+                        limits.javaSocketReadBytesPerSecond() / 1e6, 0) + " MB/s", limits.javaSocketReadBytesPerSecond() / 1e6);
         try (ProgressBar progress = context.progress(id(), (long) sizes.size() * bridges.size() * works.size()
                 * checkpointIntervals.size() * languages.size() * context.runs())) {
             for (int size : sizes) {
@@ -79,6 +87,9 @@ public final class IngestScenario implements Scenario {
                                 progress.step();
                             }
                             Stats stats = Stats.of(rates);
+                            plot.add(n + (n == 1 ? " bridge, " : " bridges, ") + language.name().toLowerCase() + ", "
+                                    + work.toLowerCase() + (interval == 0 ? ", no checkpoints" : ""),
+                                    size * (double) size * Double.BYTES / (1 << 20), stats.median());
                             table.row(size + "²", n, language.name().toLowerCase(), work.toLowerCase(),
                                     interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
                                     stats.medianRange(0),
@@ -99,6 +110,7 @@ public final class IngestScenario implements Scenario {
                 + " bridge and timestep, each bridge its own JVM (java) or its own process under mpirun (python:"
                 + " deisa_flink with mpi4py; c: libdeisa_bridge); rate = array bytes of the measured timesteps over"
                 + " the time between the callback starts of the last warm-up and the last timestep. Median (min–max)"
-                + " of " + context.runs() + " runs.\n\n" + table.toMarkdown();
+                + " of " + context.runs() + " runs.\n\n" + table.toMarkdown()
+                + context.plot("s1-ingest", "S1: MB/s assembled against chunk size, with iperf3 and a Java socket read", plot);
     }
 }

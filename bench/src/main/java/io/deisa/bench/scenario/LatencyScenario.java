@@ -1,6 +1,7 @@
 package io.deisa.bench.scenario;
 
 import io.deisa.bench.process.PipelineRun;
+import io.deisa.bench.report.LinePlot;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
 
@@ -47,6 +48,8 @@ public final class LatencyScenario implements Scenario {
     public String run(BenchContext context) throws Exception {
         MarkdownTable table = new MarkdownTable("bridges", "buffer timeout", "timesteps",
                 "send→callback p50 (ms)", "p90", "p99", "send→feedback p50 (ms)", "p90", "p99");
+        LinePlot plot = new LinePlot("S2 latency: send→callback percentiles", "bridges",
+                "send→callback (ms, median of " + context.runs() + " runs)").reference("p99 target 10 ms", 10);
         try (ProgressBar progress = context.progress(id(), (long) bridges.size() * bufferTimeouts.size() * context.runs())) {
             for (long bufferTimeout : bufferTimeouts) {
                 for (int n : bridges) {
@@ -64,6 +67,8 @@ public final class LatencyScenario implements Scenario {
                         fillPercentiles(Stats.of(measures.sendToFeedbackMillis(warmup)), feedback, r);
                         progress.step();
                     }
+                    plot.add("p50, buffer timeout " + bufferTimeout + " ms", n, Stats.of(callback[0]).median());
+                    plot.add("p99, buffer timeout " + bufferTimeout + " ms", n, Stats.of(callback[2]).median());
                     table.row(n, bufferTimeout + " ms", steps,
                             Stats.of(callback[0]).medianRange(2), Stats.of(callback[1]).medianRange(2),
                             Stats.of(callback[2]).medianRange(2), Stats.of(feedback[0]).medianRange(2),
@@ -76,7 +81,8 @@ public final class LatencyScenario implements Scenario {
                 + " feedback for t arrives. send→callback: from the last bridge's call of `send(t)` to the start of"
                 + " the callback of t; send→feedback: from each bridge's `send(t)` to its `get` returning the value."
                 + " The first " + Math.round(WARMUP_FRACTION * 100) + " % of the timesteps are warm-up. Percentiles"
-                + " per run; median (min–max) over " + context.runs() + " runs.\n\n" + table.toMarkdown();
+                + " per run; median (min–max) over " + context.runs() + " runs.\n\n" + table.toMarkdown()
+                + context.plot("s2-latency", "S2: send→callback p50 and p99 against bridges", plot);
     }
 
     private static void fillPercentiles(Stats stats, double[][] into, int run) {

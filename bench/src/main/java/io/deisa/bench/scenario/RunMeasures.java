@@ -61,4 +61,14 @@ final class RunMeasures {
     long[] liveHeapSamples() {
         return result.callbacks().rows().stream().filter(row -> row[3] > 0).mapToLong(row -> row[3]).toArray();
     }
+
+    /** The most threads the analytics JVM had at a sample (every 10 timesteps). */
+    long peakThreads() {
+        return result.callbacks().rows().stream().mapToLong(row -> row.length > 4 ? row[4] : 0).max().orElse(0);
+    }
+
+    /** The most file descriptors the analytics JVM had open at a sample (every 10 timesteps). */
+    long peakOpenFds() {
+        return result.callbacks().rows().stream().mapToLong(row -> row.length > 5 ? row[5] : 0).max().orElse(0);
+    }
 }

@@ -2,6 +2,7 @@ package io.deisa.bench.scenario;
 
 import io.deisa.bench.process.PipelineRun;
 import io.deisa.bench.report.Format;
+import io.deisa.bench.report.LinePlot;
 import io.deisa.bench.report.MarkdownTable;
 import io.deisa.bench.report.Stats;
 
@@ -42,6 +43,8 @@ public final class WindowScenario implements Scenario {
                 "peak live heap (MB)", "live heap first → last sample (MB)", "bound (MB)");
         double overhead = Double.NaN;
         StringBuilder notes = new StringBuilder();
+        LinePlot plot = new LinePlot("S5 windows: live heap against window size", "window (timesteps)",
+                "MB (median of " + context.runs() + " runs)");
         try (ProgressBar progress = context.progress(id(), (long) windows.size() * context.runs() * 2)) {
             for (int window : windows) {
                 double[][] latency = new double[3][context.runs()];
@@ -74,6 +77,9 @@ public final class WindowScenario implements Scenario {
                                     + " in flight, the job's buffers).\n");
                 }
                 double bound = 1.5 * windowMb + overhead;
+                plot.add("peak live heap", window, peakMb);
+                plot.add("bound 1.5 × window × array + fixed", window, bound);
+                plot.add("window × array", window, windowMb);
                 table.row(window, Format.number(windowMb, 0), Stats.of(latency[0]).medianRange(1),
                         Stats.of(latency[1]).medianRange(1), Stats.of(latency[2]).medianRange(1),
                         Stats.of(peak).medianRange(0),
@@ -87,7 +93,8 @@ public final class WindowScenario implements Scenario {
                 + " send→callback start after the window filled. Memory pass: `System.gc()` every " + GC_EVERY
                 + " timesteps after the callback, then the used heap (the live set); first/last: the first sample"
                 + " after the window filled, and the last. Bound = 1.5 × window × array + fixed overhead. Median"
-                + " (min–max) of " + context.runs() + " runs.\n\n" + table.toMarkdown() + "\n" + notes;
+                + " (min–max) of " + context.runs() + " runs.\n\n" + table.toMarkdown() + "\n" + notes
+                + context.plot("s5-windows", "S5: peak live heap against window size, with its bound", plot);
     }
 
     private static PipelineRun run(int window, int gcEvery) {
