@@ -133,9 +133,14 @@ public final class BenchCli {
                 description = "Bridge languages, any case: ${COMPLETION-CANDIDATES} (python and c run under mpirun).")
         List<NativeRanks.Language> languages;
 
+        @Option(names = "--max-ahead", defaultValue = "1",
+                description = "The analytics' maxSimulationAhead (default: ${DEFAULT-VALUE}): with 1, one bridge's"
+                        + " rate is bound by a round trip per timestep.")
+        int maxAhead;
+
         @Override
         Scenario scenario() {
-            return new IngestScenario(bridges, sizes, names(works), checkpointIntervals, languages);
+            return new IngestScenario(bridges, sizes, names(works), checkpointIntervals, languages, maxAhead);
         }
     }
 

@@ -28,13 +28,16 @@ public final class IngestScenario implements Scenario {
     private final List<String> works;
     private final List<Long> checkpointIntervals;
     private final List<NativeRanks.Language> languages;
+    private final int maxAhead;
 
     /**
      * The scenario over these bridge counts, chunk sizes (n for n x n), callback works, checkpoint
-     * intervals in ms (0: off, negative: the job's default) and the bridges' languages.
+     * intervals in ms (0: off, negative: the job's default) and the bridges' languages, with the
+     * analytics' {@code maxSimulationAhead} = {@code maxAhead}.
      */
     public IngestScenario(List<Integer> bridges, List<Integer> sizes, List<String> works, List<Long> checkpointIntervals,
-            List<NativeRanks.Language> languages) {
+            List<NativeRanks.Language> languages, int maxAhead) {
+        this.maxAhead = maxAhead;
         this.bridges = bridges;
         this.sizes = sizes;
         this.works = works;
@@ -74,7 +77,7 @@ public final class IngestScenario implements Scenario {
                             for (int r = 0; r < context.runs(); r++) {
                                 PipelineRun run = new PipelineRun(n, n, size + "x" + size, "float64", WARMUP + MEASURED,
                                         false, BenchContext.analytics(work, 5, "--checkpoint-interval-ms",
-                                                Long.toString(interval)), BenchContext.ANALYTICS_HEAP,
+                                                Long.toString(interval), "--max-ahead", Integer.toString(maxAhead)), BenchContext.ANALYTICS_HEAP,
                                         BenchContext.BRIDGE_HEAP, Duration.ofMinutes(15), language);
                                 String label = size + "-n" + n + "-" + language.name().toLowerCase() + "-"
                                         + work.toLowerCase() + "-cp" + interval + "-run" + r;
@@ -88,7 +91,8 @@ public final class IngestScenario implements Scenario {
                             }
                             Stats stats = Stats.of(rates);
                             plot.add(n + (n == 1 ? " bridge, " : " bridges, ") + language.name().toLowerCase() + ", "
-                                    + work.toLowerCase() + (interval == 0 ? ", no checkpoints" : ""),
+                                    + work.toLowerCase() + (interval == 0 ? ", no checkpoints"
+                                            : interval < 0 ? ", checkpoints every 2 s" : ", checkpoints every " + interval + " ms"),
                                     size * (double) size * Double.BYTES / (1 << 20), stats.median());
                             table.row(size + "²", n, language.name().toLowerCase(), work.toLowerCase(),
                                     interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
@@ -109,7 +113,8 @@ public final class IngestScenario implements Scenario {
         return "### S1 ingest\n\n" + MEASURED + " timesteps after " + WARMUP + " of warm-up; float64 chunks, one per"
                 + " bridge and timestep, each bridge its own JVM (java) or its own process under mpirun (python:"
                 + " deisa_flink with mpi4py; c: libdeisa_bridge); rate = array bytes of the measured timesteps over"
-                + " the time between the callback starts of the last warm-up and the last timestep. Median (min–max)"
+                + " the time between the callback starts of the last warm-up and the last timestep; maxSimulationAhead "
+                + maxAhead + ". Median (min–max)"
                 + " of " + context.runs() + " runs.\n\n" + table.toMarkdown()
                 + context.plot("s1-ingest", "S1: MB/s assembled against chunk size, with iperf3 and a Java socket read", plot);
     }
