@@ -11,9 +11,10 @@ import java.time.Duration;
 
 /**
  * Runs on the JobManager when the analytics job ends. When the job took checkpoints and failed
- * after its last restart attempt, or was cancelled, it starts a {@link FailedRunNotice} on the head
+ * for good (after its last restart attempt, or with an error no restart can mend), or was cancelled, it starts a {@link FailedRunNotice} on the head
  * address, so that the bridges trying to rejoin the run raise the job's failure at once instead of
- * waiting out their connect timeout. (Without checkpoints the head itself tells them as it closes.)
+ * waiting out their connect timeout. (Without checkpoints the head itself tells them as it closes;
+ * a head on port 0, an ephemeral port no bridge can find again, gets no notice.)
  */
 @Internal
 final class RunOverHook implements JobStatusHook {
@@ -39,12 +40,16 @@ final class RunOverHook implements JobStatusHook {
 
     @Override
     public void onFailed(JobID jobId, Throwable cause) {
-        FailedRunNotice.start(host, port, "the analytics job " + jobId + " failed after its last restart attempt: "
-                + Deisa.failureMessage(cause), lifetime);
+        if (port != 0) {
+            FailedRunNotice.start(host, port, "the analytics job " + jobId + " failed and will not restart: "
+                    + Deisa.failureMessage(cause), lifetime);
+        }
     }
 
     @Override
     public void onCanceled(JobID jobId) {
-        FailedRunNotice.start(host, port, "the analytics job " + jobId + " was cancelled", lifetime);
+        if (port != 0) {
+            FailedRunNotice.start(host, port, "the analytics job " + jobId + " was cancelled", lifetime);
+        }
     }
 }

@@ -163,7 +163,7 @@ class JobFailureITCase {
                 .hasMessageContaining("solver service did not answer at t=5");
         assertThat(outcome.ranks()).allSatisfy(r -> assertThat((Throwable) r)
                 .isInstanceOf(DeisaException.class)
-                .hasMessageContaining("failed after its last restart attempt")
+                .hasMessageContaining("failed and will not restart")
                 .hasMessageContaining("TimeoutException: solver service did not answer at t=5"));
     }
 

@@ -21,7 +21,8 @@ import java.util.Arrays;
  * The data channel between a bridge and a source reader, without the network: one CHUNK frame of
  * an N×N {@code FLOAT64} chunk encoded with {@link DataFrameWriter#writeChunk} (what the bridge's
  * {@code DataEndpoint} sender does for every chunk) and decoded with {@link DataFrameReader#next()}
- * (what {@code BridgeSplitReader.fetch} does).
+ * (what the conformance head does; the source reader decodes the same frames without blocking,
+ * with {@code DataFrameDecoder}).
  *
  * <ul>
  *   <li>{@code encode}: the frame header and the chunk's direct buffer gathered into a preallocated direct buffer. The one copy of the

@@ -74,6 +74,16 @@ public final class LinePlot {
         return this;
     }
 
+    private static boolean integralX(XYSeries line) {
+        for (int i = 0; i < line.getItemCount(); i++) {
+            double x = line.getX(i).doubleValue();
+            if (x != Math.rint(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether a point was added. */
     public boolean isEmpty() {
         return series.isEmpty();
@@ -89,6 +99,9 @@ public final class LinePlot {
             y.setAutoRangeIncludesZero(true);
         }
         x.setAutoRangeIncludesZero(false);
+        if (!logX && series.values().stream().allMatch(LinePlot::integralX)) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits()); // bridges, readers, windows
+        }
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < series.size(); i++) {
             renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);

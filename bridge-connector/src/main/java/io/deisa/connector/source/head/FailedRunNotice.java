@@ -36,22 +36,28 @@ import java.util.concurrent.ConcurrentHashMap;
  * to 10 s for the closing head to let go of it) for {@code lifetime}, and answers each connection
  * on one thread: a REJOIN gets JOB_FAILED with the job's failure, so the bridge's {@code send},
  * {@code get} or {@code close} raises it at once; a REGISTER (the bridge of a next simulation) gets
- * REFUSED with retry, as a failed head answers. A head started later in the same JVM on the same
- * address takes the address back at once ({@link #release}).
+ * REFUSED with retry, as a failed head answers. It stops early once every bridge of the run's world
+ * was told. A head started later in the same JVM on the same address takes the address back at once
+ * ({@link #release}); the notices are registered in the JVM's system properties, so that the head of
+ * another job, loaded by another user-code class loader, finds them.
+ *
+ * <p>Its thread is not a daemon: with the analytics on an embedded cluster, the JVM of a failed
+ * {@code executeCallbacks()} stays until the bridges were told (or {@code lifetime} passed).
  */
 @Internal
 public final class FailedRunNotice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FailedRunNotice.class);
     private static final long BIND_RETRY_MILLIS = 10_000;
     private static final int ANSWER_TIMEOUT_MILLIS = 2_000;
-    /** The notices of this JVM, by head address. */
-    private static final Map<String, FailedRunNotice> ACTIVE = new ConcurrentHashMap<>();
+    /** System property holding the notices of this JVM: head address to the notice's close. */
+    private static final String REGISTRY = "io.deisa.failed-run-notices";
 
     private final String host;
     private final int port;
     private final String reason;
     private final long deadline;
     private final Thread thread;
+    private final java.util.Set<Integer> told = new java.util.HashSet<>();
     private volatile ServerSocket server;
     private volatile boolean closed;
 
@@ -61,7 +67,6 @@ public final class FailedRunNotice implements AutoCloseable {
         this.reason = reason;
         this.deadline = System.nanoTime() + lifetime.toNanos();
         this.thread = new Thread(this::run, "deisa-failed-run-notice-" + port);
-        this.thread.setDaemon(true);
     }
 
     /**
@@ -71,9 +76,9 @@ public final class FailedRunNotice implements AutoCloseable {
      */
     public static FailedRunNotice start(String host, int port, String reason, Duration lifetime) {
         FailedRunNotice notice = new FailedRunNotice(host, port, reason, lifetime);
-        FailedRunNotice previous = ACTIVE.put(key(host, port), notice);
+        Runnable previous = registry().put(key(host, port), notice::close);
         if (previous != null) {
-            previous.close();
+            previous.run();
         }
         notice.thread.start();
         return notice;
@@ -81,9 +86,26 @@ public final class FailedRunNotice implements AutoCloseable {
 
     /** Stops the notice on {@code host:port} in this JVM, if one runs: a new head needs the address. */
     public static void release(String host, int port) {
-        FailedRunNotice notice = ACTIVE.remove(key(host, port));
-        if (notice != null) {
-            notice.close();
+        Runnable close = registry().remove(key(host, port));
+        if (close != null) {
+            close.run();
+        }
+    }
+
+    /**
+     * The JVM's notices, shared by every class loader: a map of JDK types only, kept in the system
+     * properties.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Runnable> registry() {
+        java.util.Properties properties = System.getProperties();
+        synchronized (properties) {
+            Object map = properties.get(REGISTRY);
+            if (map == null) {
+                map = new ConcurrentHashMap<String, Runnable>();
+                properties.put(REGISTRY, map);
+            }
+            return (Map<String, Runnable>) map;
         }
     }
 
@@ -104,7 +126,7 @@ public final class FailedRunNotice implements AutoCloseable {
             }
             LOG.info("The analytics job is over ({}); telling bridges that come back to {}:{} for {} s", reason, host,
                     port, Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000));
-            while (!closed) {
+            while (!closed && !allTold()) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     break;
@@ -126,7 +148,7 @@ public final class FailedRunNotice implements AutoCloseable {
             }
         } finally {
             close();
-            ACTIVE.remove(key(host, port), this);
+            registry().remove(key(host, port));
         }
     }
 
@@ -169,6 +191,8 @@ public final class FailedRunNotice implements AutoCloseable {
         if (first.type() == Protocol.REJOIN) {
             Rejoin rejoin = Rejoin.decode(first);
             FrameIO.write(out, new JobFailed("run " + rejoin.runId() + ": " + reason));
+            told.add(rejoin.registration().bridgeId());
+            worldSize = rejoin.registration().worldSize();
             LOG.info("Told bridge {} of run {} that the analytics job is over", rejoin.registration().bridgeId(),
                     rejoin.runId());
         } else if (first.type() == Protocol.REGISTER) {
@@ -179,6 +203,13 @@ public final class FailedRunNotice implements AutoCloseable {
         } else {
             FrameIO.sendError(out, "the analytics job at " + host + ":" + port + " is over: " + reason);
         }
+    }
+
+    private int worldSize = Integer.MAX_VALUE;
+
+    /** Whether every bridge of the run's world was told. */
+    private boolean allTold() {
+        return told.size() >= worldSize;
     }
 
     /** Whether it still answers (or waits to bind). */

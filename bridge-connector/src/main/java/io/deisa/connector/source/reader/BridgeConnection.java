@@ -71,7 +71,8 @@ final class BridgeConnection {
      */
     boolean flush() throws IOException {
         while (true) {
-            ByteBuffer next = outbound.peek();
+            // an ACK begun is finished first: nothing may be written inside a frame
+            ByteBuffer next = ackInFlight != null ? ackInFlight : outbound.peek();
             if (next == null) {
                 if (ackInFlight == null && ackWanted > ackQueued) {
                     ackInFlight = FrameAssembler.frame(new Ack(ackWanted));

@@ -6,6 +6,7 @@ import io.deisa.connector.source.split.BridgeSplit;
 import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameDecoder;
 import io.deisa.wire.PeerRefusedException;
+import io.deisa.wire.ProtocolException;
 import io.deisa.wire.Protocol;
 import io.deisa.wire.SelfConnection;
 import io.deisa.wire.message.EndAck;
@@ -129,7 +130,7 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
         long start = System.nanoTime();
         if (lastFetchEnd != 0 && start - lastFetchEnd > settings.pollTimeout().toNanos()) {
             // the thread was blocked handing records over: the bridges were not late
-            connections.values().forEach(c -> c.lastProgress = start);
+            connections.values().forEach(c -> notLate(c, start));
         }
         try {
             if (!toConnect.isEmpty()) {
@@ -150,21 +151,31 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
             long[] bytes = {0};
             resumeAfterRelease();
             drainReady(records, bytes);
-            if (bytes[0] < MAX_BATCH_BYTES && !wokenUp) {
-                if (bytes[0] > 0 || !ready.isEmpty()) {
-                    selector.selectNow();
-                } else {
-                    selector.select(Math.max(1, settings.pollTimeout().toMillis()));
-                }
-                serveSelected(records, bytes);
-                if (bytes[0] == 0 && resumeAfterRelease()) {
-                    drainReady(records, bytes);
-                }
+            // select even when woken up or full: connections and writes are served in every fetch
+            if (bytes[0] > 0 || !ready.isEmpty() || wokenUp) {
+                selector.selectNow();
+            } else {
+                selector.select(Math.max(1, settings.pollTimeout().toMillis()));
+            }
+            serveSelected(records, bytes);
+            if (bytes[0] == 0 && !wokenUp && resumeAfterRelease()) {
+                drainReady(records, bytes);
             }
             checkDeadlines(System.nanoTime());
             return records.build();
         } finally {
             lastFetchEnd = System.nanoTime();
+        }
+    }
+
+    /**
+     * Marks {@code c} as not late at {@code now}: its bytes are there, or this thread was busy
+     * elsewhere, so its frame and HELLO timeouts start again.
+     */
+    private void notLate(BridgeConnection c, long now) {
+        c.lastProgress = now;
+        if (c.connected && !c.decoder.helloSeen()) {
+            c.helloDeadline = Math.max(c.helloDeadline, now + settings.frameTimeout().toNanos());
         }
     }
 
@@ -194,6 +205,8 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
                 read(c, records, bytes);
             }
         }
+        long now = System.nanoTime();
+        ready.forEach(c -> notLate(c, now)); // left for the next fetch: their bytes are buffered here
     }
 
     private void serveSelected(RecordsBySplits.Builder<ChunkRecord> records, long[] bytes) throws IOException {
@@ -203,21 +216,34 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
         if (n == 0) {
             return;
         }
-        int first = Math.floorMod(turn++, n);
-        // a connection not served because the batch filled is reported again by the next select
-        for (int i = 0; i < n && bytes[0] < MAX_BATCH_BYTES && !wokenUp; i++) {
+        int first = Math.floorMod(turn, n);
+        long now = System.nanoTime();
+        int next = first; // after the last connection read
+        // a connection not served because the batch filled is reported again by the next select,
+        // and the next fetch starts after the last one served
+        for (int i = 0; i < n; i++) {
             SelectionKey key = selected.get((first + i) % n);
             BridgeConnection c = (BridgeConnection) key.attachment();
+            // Connections and writes are served whatever happens: a bridge waits for its SUBSCRIBE
+            // only so long, and a wake-up (Flink hands over each split assignment with one) must
+            // not hold it back, nor may a full batch.
             if (key.isValid() && key.isConnectable()) {
                 finishConnect(c);
             }
             if (key.isValid() && key.isWritable()) {
                 flush(c);
             }
-            if (key.isValid() && key.isReadable() && !c.ending && !c.waitingForMemory) {
-                read(c, records, bytes);
+            if (!key.isValid() || !key.isReadable() || c.ending || c.waitingForMemory) {
+                continue;
             }
+            if (bytes[0] >= MAX_BATCH_BYTES || wokenUp) {
+                notLate(c, now); // its bytes wait in the kernel for this thread, not for the bridge
+                continue;
+            }
+            next = first + i + 1;
+            read(c, records, bytes);
         }
+        turn = next;
     }
 
     /**
@@ -248,6 +274,7 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
         String peer = peer(split);
         SocketChannel channel = SocketChannel.open();
         BridgeConnection c;
+        boolean connected;
         try {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -255,18 +282,22 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
                     bytes -> memory.tryAcquire(bytes, wakeSelector)), peer);
             c.queue(Hello.of(Protocol.CHANNEL_DATA));
             c.queue(new Subscribe(split.bridgeId(), split.nextSequence(), token));
-            boolean connected = channel.connect(new InetSocketAddress(split.host(), split.port()));
+            InetSocketAddress address = new InetSocketAddress(split.host(), split.port());
+            if (address.isUnresolved()) {
+                throw new java.net.UnknownHostException("unknown host " + split.host());
+            }
+            connected = channel.connect(address);
             c.key = channel.register(selector, SelectionKey.OP_CONNECT, c);
             c.helloDeadline = System.nanoTime() + settings.connectTimeout().toNanos();
             c.lastProgress = System.nanoTime();
             connections.put(split.splitId(), c);
             openConnections.incrementAndGet();
-            if (connected) {
-                finishConnect(c);
-            }
         } catch (IOException e) {
             channel.close();
             throw new IOException("Cannot read chunks from " + peer + ": " + e.getMessage(), e);
+        }
+        if (connected) {
+            finishConnect(c);
         }
         LOG.info("Connecting to {} to read from sequence {}", peer, split.nextSequence());
     }
@@ -297,7 +328,8 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
             close(c);
             return;
         }
-        int ops = c.waitingForMemory ? 0 : SelectionKey.OP_READ;
+        // a stream that ended is not read any more: only its END_ACK is left to write
+        int ops = c.waitingForMemory || c.ending ? 0 : SelectionKey.OP_READ;
         c.key.interestOps(done ? ops : ops | SelectionKey.OP_WRITE);
     }
 
@@ -332,9 +364,19 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
             throw new SuppressRestartsException(
                     new IOException("Cannot read chunks from " + c.peer + ": " + e.getMessage(), e));
         } catch (EOFException e) {
+            if (!c.decoder.helloSeen()) {
+                throw new IOException("Cannot read chunks from " + c.peer + ": it closed the connection before its "
+                        + "HELLO (not a bridge's data endpoint, or the bridge refused the subscription)", e);
+            }
             throw new IOException(c.peer + " closed its data connection before close(timestep): the bridge "
                     + "process died or left abnormally (last chunk: sequence " + c.lastSequence + ", timestep "
                     + c.lastTimestep + ")", e);
+        } catch (ProtocolException e) {
+            throw e; // the decoder's messages name the bridge
+        } catch (IOException e) {
+            // a reset or a timeout of the connection: name the bridge among the reader's many
+            throw new IOException("Cannot read chunks from " + c.peer + " (last chunk: sequence " + c.lastSequence
+                    + ", timestep " + c.lastTimestep + "): " + e.getMessage(), e);
         } finally {
             if (c.decoder.bytesRead() != before) {
                 c.lastProgress = System.nanoTime();
@@ -389,13 +431,13 @@ public final class MultiplexedBridgeReader implements SplitReader<ChunkRecord, B
 
     /**
      * Asks each bridge of {@code positions} (split id to sequence number) for an ACK: a completed
-     * checkpoint covers its chunks below that sequence. Written without blocking; bridges not yet
-     * connected or already finished are skipped (acknowledgements are cumulative).
+     * checkpoint covers its chunks below that sequence. Written without blocking; bridges whose
+     * HELLO has not come yet, or that finished, are skipped (acknowledgements are cumulative).
      */
     public void acknowledge(Map<String, Long> positions) throws IOException {
         for (Map.Entry<String, Long> position : positions.entrySet()) {
             BridgeConnection c = connections.get(position.getKey());
-            if (c != null && c.connected) {
+            if (c != null && c.decoder.helloSeen()) {
                 c.queueAck(position.getValue());
                 flush(c);
             }

@@ -16,8 +16,10 @@ import org.apache.flink.annotation.Internal;
 public final class ReaderMemory {
     private final long bound;
     private long inUse;
-    /** Run at the next release, once: the fetcher waiting for room. */
+    /** Run once, at the release after which {@link #wanted} bytes fit: the fetcher waiting for room. */
     private Runnable waiter;
+    /** The bytes the waiting fetcher was refused. */
+    private long wanted;
 
     /** A bound of {@code bound} bytes (at least 1). */
     public ReaderMemory(long bound) {
@@ -26,7 +28,8 @@ public final class ReaderMemory {
 
     /**
      * Holds {@code bytes} if they fit under the bound (or nothing else is held) and returns true;
-     * otherwise holds nothing, returns false and runs {@code wake} at the next {@link #release}.
+     * otherwise holds nothing, returns false and runs {@code wake} at the {@link #release} after
+     * which they fit.
      */
     public boolean tryAcquire(long bytes, Runnable wake) {
         synchronized (this) {
@@ -35,15 +38,19 @@ public final class ReaderMemory {
                 return true;
             }
             waiter = wake;
+            wanted = bytes;
             return false;
         }
     }
 
-    /** Gives back bytes held with {@link #tryAcquire}, and wakes a fetcher waiting for room. */
+    /** Gives back bytes held with {@link #tryAcquire}, and wakes a fetcher whose chunk now fits. */
     public void release(long bytes) {
         Runnable wake;
         synchronized (this) {
             inUse = Math.max(0, inUse - bytes);
+            if (waiter == null || (inUse > 0 && inUse + wanted > bound)) {
+                return;
+            }
             wake = waiter;
             waiter = null;
         }
