@@ -144,7 +144,7 @@ public final class DeisaOptions {
 
         /**
          * The parallelism of the source and of array assembly; default 1. With 1, one reader task
-         * receives every bridge (each on its own fetcher thread) and the whole pipeline runs as one
+         * receives every bridge (all read by its one fetcher thread) and the whole pipeline runs as one
          * chained task, without serializing chunks; more readers spread the bridges over
          * TaskManagers (readers on the bridges' hosts first) at the cost of a shuffle of every chunk.
          *

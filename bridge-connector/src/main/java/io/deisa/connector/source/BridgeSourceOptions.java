@@ -86,7 +86,8 @@ public final class BridgeSourceOptions {
 
     /**
      * Chunk bytes one source reader holds at most between its sockets and the operators chained
-     * after it: its fetchers wait before they allocate more. Keeps a reader of many bridges with
+     * after it: the fetcher stops reading a connection whose next chunk does not fit until memory is
+     * released. Keeps a reader of many bridges with
      * large chunks within its TaskManager's heap; a chunk larger than this is read alone.
      */
     public static final ConfigOption<org.apache.flink.configuration.MemorySize> READER_MEMORY =

@@ -70,7 +70,7 @@ public final class FailedRunNotice implements AutoCloseable {
     }
 
     /**
-     * Starts answering on {@code host:port} in a daemon thread for {@code lifetime}.
+     * Starts answering on {@code host:port} in a thread of its own (not a daemon) for {@code lifetime}.
      *
      * @param reason the job's failure, as the bridges will raise it after {@code run <id>: }
      */

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * ReaderFenceEvent}) when the attempt registers. Every SUBSCRIBE carries it, and a bridge refuses a
  * subscription whose token is smaller than one it has seen, so that a stale attempt of a failed
  * reader (still running on a TaskManager the JobManager gave up on) can never take a bridge back
- * from its successor. Shared by the reader's fetcher threads; thread-safe.
+ * from its successor. Shared by the reader's fetcher thread and its task thread; thread-safe.
  */
 @Internal
 public final class ReaderFence {
