@@ -120,14 +120,8 @@ class JobFailureITCase {
         SimulationHarness world = new SimulationHarness(2);
         Deisa deisa = new Deisa(world.options().checkpointInterval(Duration.ZERO)
                 .configuration(fixedDelayRestarts()).build());
-        deisa.registerCallback((w, c) -> {
-            if (w.timestep() == 5) {
-                throw new TimeoutException("solver service did not answer at t=5");
-            }
-        }, List.of(WindowSpec.of("array")));
         long start = System.nanoTime();
-
-        SimulationHarness.Outcome outcome = world.run(deisa, SixteenInts::metadata, SixteenInts.untilFailure());
+        SimulationHarness.Outcome outcome = runWithATimeoutAtFive(world, deisa);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY);
         assertThat(outcome.analyticsError()).isInstanceOf(DeisaExecutionException.class)
@@ -149,14 +143,8 @@ class JobFailureITCase {
         SimulationHarness world = new SimulationHarness(2, Duration.ofSeconds(120));
         Deisa deisa = new Deisa(world.options().checkpointInterval(Duration.ofMillis(500))
                 .configuration(fixedDelayRestarts()).build());
-        deisa.registerCallback((w, c) -> {
-            if (w.timestep() == 5) {
-                throw new TimeoutException("solver service did not answer at t=5");
-            }
-        }, List.of(WindowSpec.of("array")));
         long start = System.nanoTime();
-
-        SimulationHarness.Outcome outcome = world.run(deisa, SixteenInts::metadata, SixteenInts.untilFailure());
+        SimulationHarness.Outcome outcome = runWithATimeoutAtFive(world, deisa);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
         assertThat(outcome.analyticsError()).isInstanceOf(DeisaExecutionException.class)
@@ -165,6 +153,20 @@ class JobFailureITCase {
                 .isInstanceOf(DeisaException.class)
                 .hasMessageContaining("failed and will not restart")
                 .hasMessageContaining("TimeoutException: solver service did not answer at t=5"));
+    }
+
+    /**
+     * Runs two bridges sending until the run fails, with a callback whose solver times out at
+     * t = 5 (a failure a restart may handle), on every attempt.
+     */
+    private static SimulationHarness.Outcome runWithATimeoutAtFive(SimulationHarness world, Deisa deisa)
+            throws Exception {
+        deisa.registerCallback((w, c) -> {
+            if (w.timestep() == 5) {
+                throw new TimeoutException("solver service did not answer at t=5");
+            }
+        }, List.of(WindowSpec.of("array")));
+        return world.run(deisa, SixteenInts::metadata, SixteenInts.untilFailure());
     }
 
     /** A 1 x 2 grid of 16-element int32 chunks, rank r at (0, r), sent until the run fails. */
