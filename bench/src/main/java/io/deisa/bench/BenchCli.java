@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
  * with the command that reproduces it.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
-        description = "deisa-flink benchmarks: scenarios against the machine's own limits.",
+        description = {"deisa-flink benchmarks: scenarios against the machine's own limits.",
+            "Scenarios, options and values are taken in any case."},
         subcommands = {BenchCli.Limits.class, BenchCli.Ingest.class, BenchCli.ChunkParallel.class, BenchCli.Latency.class, BenchCli.Slowdown.class,
             BenchCli.ManyBridges.class, BenchCli.Windows.class, BenchCli.All.class})
 public final class BenchCli {
@@ -48,23 +49,26 @@ public final class BenchCli {
      * languages) in any case, e.g. {@code Ingest --Works noop}.
      */
     static CommandLine commandLine() {
-        return new CommandLine(new BenchCli())
+        CommandLine cli = new CommandLine(new BenchCli())
                 .setSubcommandsCaseInsensitive(true)
                 .setOptionsCaseInsensitive(true)
                 .setCaseInsensitiveEnumValuesAllowed(true);
+        // every option's help line ends with its default
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().usageMessage().showDefaultValues(true));
+        return cli;
     }
 
     /** Options every subcommand takes. */
     static final class Common {
-        @Option(names = "--runs", defaultValue = "3", description = "Runs per configuration (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "3", description = "Runs per configuration.")
         int runs;
 
         @Option(names = "--results", defaultValue = "bench/target/results",
-                description = "Directory of run logs and timing tables (default: ${DEFAULT-VALUE}).")
+                description = "Directory of run logs and timing tables.")
         Path results;
 
         @Option(names = "--report", defaultValue = "docs/benchmarks.md",
-                description = "Results document to update (default: ${DEFAULT-VALUE}).")
+                description = "Results document to update.")
         Path report;
 
         @Spec(Spec.Target.MIXEE)
@@ -122,7 +126,7 @@ public final class BenchCli {
         List<Integer> sizes;
 
         @Option(names = "--works", split = ",", defaultValue = "NOOP,MEAN",
-                description = "Callback works, any case: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+                description = "Callback works, any case: ${COMPLETION-CANDIDATES}.")
         List<AnalyticsMain.Work> works;
 
         @Option(names = "--checkpoint-intervals", split = ",", defaultValue = "-1",
@@ -134,7 +138,7 @@ public final class BenchCli {
         List<NativeRanks.Language> languages;
 
         @Option(names = "--max-ahead", defaultValue = "1",
-                description = "The analytics' maxSimulationAhead (default: ${DEFAULT-VALUE}): with 1, one bridge's"
+                description = "The analytics' maxSimulationAhead: with 1, one bridge's"
                         + " rate is bound by a round trip per timestep.")
         int maxAhead;
 
@@ -211,7 +215,7 @@ public final class BenchCli {
         List<NativeRanks.Language> languages;
 
         @Option(names = "--max-ahead", defaultValue = "1",
-                description = "The analytics' maxSimulationAhead: a large value shows send's own cost (default: ${DEFAULT-VALUE}).")
+                description = "The analytics' maxSimulationAhead: a large value shows send's own cost.")
         int maxAhead;
 
         @Override
