@@ -124,7 +124,7 @@ public final class DataFrameDecoder {
             }
             int payload = length - 1;
             if (helloSeen && type == Protocol.CHUNK) {
-                int prefix = DataFrameReader.chunkPrefixBytes();
+                int prefix = DataFrameReader.CHUNK_PREFIX;
                 if (payload < prefix) {
                     throw new ProtocolException("CHUNK frame of " + payload + " bytes from " + peer + " is too short");
                 }

@@ -15,7 +15,8 @@ import java.util.Map;
  * allocated. Not thread-safe.
  */
 public final class DataFrameReader {
-    private static final int CHUNK_PREFIX = 2 + 8 + 8;
+    /** Bytes before the data of a CHUNK payload: {@code u16 arrayId | u64 sequence | i64 timestep}. */
+    static final int CHUNK_PREFIX = 2 + 8 + 8;
     /** Largest SCHEMA payload read: a declaration with an array name and three 32-dimension lists. */
     static final int MAX_SCHEMA = 65_552;
 
@@ -136,11 +137,6 @@ public final class DataFrameReader {
 
     // ---- payload codecs shared with DataFrameDecoder (the non-blocking reader) ----
 
-    /** Bytes before the data of a CHUNK payload: {@code u16 arrayId | u64 sequence | i64 timestep}. */
-    static int chunkPrefixBytes() {
-        return CHUNK_PREFIX;
-    }
-
     /** Refuses a SCHEMA payload length outside 2..{@link #MAX_SCHEMA}. */
     static void checkSchemaLength(int length, String peer) throws ProtocolException {
         if (length > MAX_SCHEMA || length < 2) {
@@ -186,25 +182,33 @@ public final class DataFrameReader {
                     + " which no SCHEMA frame declared");
         }
         long expected = array.metadata().chunkElementCount() * (long) array.metadata().dtype().byteSize();
-        String context = "CHUNK frame from " + peer + " for array '" + array.name() + "' at timestep " + timestep;
         if (dataBytes != expected) {
-            throw new ProtocolException(context + " carries " + dataBytes + " bytes of data; the array's "
+            throw new ProtocolException(chunkContext(peer, array, timestep) + " carries " + dataBytes + " bytes of data; the array's "
                     + array.metadata().dtype().numpyName() + " chunk of shape "
                     + java.util.Arrays.toString(array.metadata().chunkShape()) + " has " + expected);
         }
-        return new ChunkHeader(array, sequence, timestep, (int) expected, context);
+        return new ChunkHeader(array, sequence, timestep, (int) expected, peer);
     }
 
     /**
      * The checked prefix of a CHUNK frame, before its data is read.
      *
      * @param dataBytes length of the chunk's data, as declared
-     * @param context names the frame, bridge, array and timestep in errors
+     * @param peer names the bridge in errors
      */
-    record ChunkHeader(ArrayDeclaration array, long sequence, long timestep, int dataBytes, String context) {
+    record ChunkHeader(ArrayDeclaration array, long sequence, long timestep, int dataBytes, String peer) {
+        /** Names the frame, bridge, array and timestep in errors (built only for an error). */
+        String context() {
+            return chunkContext(peer, array, timestep);
+        }
+
         DataFrame.Chunk toChunk(byte[] data) {
             return new DataFrame.Chunk(array, sequence, timestep, data);
         }
+    }
+
+    private static String chunkContext(String peer, ArrayDeclaration array, long timestep) {
+        return "CHUNK frame from " + peer + " for array '" + array.name() + "' at timestep " + timestep;
     }
 
     /** Decodes a BEGIN_TIMESTEP payload of 8 bytes. */

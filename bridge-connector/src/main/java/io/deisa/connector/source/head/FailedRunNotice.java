@@ -212,11 +212,6 @@ public final class FailedRunNotice implements AutoCloseable {
         return told.size() >= worldSize;
     }
 
-    /** Whether it still answers (or waits to bind). */
-    public boolean isRunning() {
-        return thread.isAlive();
-    }
-
     @Override
     public void close() {
         closed = true;

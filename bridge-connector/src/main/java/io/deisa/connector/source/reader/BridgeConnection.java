@@ -95,7 +95,7 @@ final class BridgeConnection {
         }
     }
 
-    /** The split as it stands: its bridge and the sequence number to resume from. */
+    /** The id of this bridge's split. */
     String splitId() {
         return split.splitId();
     }
