@@ -1,12 +1,18 @@
 package io.deisa.bench.process;
 
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The command line of a benchmark JVM: this JVM's java and class path, a fixed heap
- * ({@code -Xms = -Xmx}), G1, and the module openings Flink needs.
+ * ({@code -Xms = -Xmx}), G1, and the module openings Flink needs. The analytics JVM, which stands
+ * for a TaskManager, also gets the TaskManager JVM options of the session cluster's configuration
+ * ({@link #taskManagerOptions}), so that the benchmarks measure what a deployment runs.
  */
 public final class JvmCommand {
     private static final List<String> OPENS = List.of(
@@ -14,7 +20,42 @@ public final class JvmCommand {
             "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.lang=ALL-UNNAMED");
 
+    /** The session cluster's configuration directory, relative to the repository root. */
+    public static final Path FLINK_CONF = Path.of("flink-conf");
+
     private JvmCommand() {}
+
+    /**
+     * {@code java -Xms<heap> -Xmx<heap> ... <TaskManager options> options mainClass args}: a JVM
+     * that runs the analytics as a TaskManager of the session cluster would.
+     */
+    public static List<String> analytics(String heap, List<String> options, Class<?> mainClass, List<String> args) {
+        return analytics(FLINK_CONF, heap, options, mainClass, args);
+    }
+
+    static List<String> analytics(Path configDirectory, String heap, List<String> options, Class<?> mainClass,
+            List<String> args) {
+        List<String> all = new ArrayList<>(taskManagerOptions(configDirectory));
+        all.addAll(options);
+        return of(heap, all, mainClass, args);
+    }
+
+    /**
+     * {@code env.java.opts.taskmanager} of the Flink configuration in {@code configDirectory}
+     * (its {@code config.yaml}), split on white space.
+     *
+     * @throws IllegalStateException if the directory has no {@code config.yaml}: the benchmarks run
+     *     from the repository root
+     */
+    public static List<String> taskManagerOptions(Path configDirectory) {
+        if (!Files.isRegularFile(configDirectory.resolve("config.yaml"))) {
+            throw new IllegalStateException("No Flink configuration at " + configDirectory.toAbsolutePath()
+                    + "/config.yaml: run the benchmarks from the repository root (bin/bench does)");
+        }
+        String options = GlobalConfiguration.loadConfiguration(configDirectory.toString())
+                .get(CoreOptions.FLINK_TM_JVM_OPTIONS);
+        return options == null || options.isBlank() ? List.of() : List.of(options.strip().split("\\s+"));
+    }
 
     /** {@code java -Xms<heap> -Xmx<heap> ... mainClass args}. */
     public static List<String> of(String heap, Class<?> mainClass, List<String> args) {

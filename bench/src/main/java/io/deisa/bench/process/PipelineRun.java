@@ -69,7 +69,7 @@ public record PipelineRun(int bridges, int processes, String chunk, String dtype
             List<String> analyticsArgs = new ArrayList<>(List.of("--head", head, "--out", callbackTimes.toString(),
                     "--checkpoint-stats", checkpointStats.toString()));
             analyticsArgs.addAll(analytics);
-            group.start("analytics", JvmCommand.of(analyticsHeap, jvmOptions(ANALYTICS_OPTIONS_ENV),
+            group.start("analytics", JvmCommand.analytics(analyticsHeap, jvmOptions(ANALYTICS_OPTIONS_ENV),
                     AnalyticsMain.class, analyticsArgs));
             if (language != NativeRanks.Language.JAVA) {
                 if (latency || !dtype.equals("float64")) {

@@ -118,7 +118,7 @@ public final class SlowdownScenario implements Scenario {
                     args.add("--no-bridge");
                 } else {
                     args.addAll(List.of("--head", head));
-                    group.start("analytics", JvmCommand.of(BenchContext.ANALYTICS_HEAP,
+                    group.start("analytics", JvmCommand.analytics(BenchContext.ANALYTICS_HEAP,
                             PipelineRun.jvmOptions(PipelineRun.ANALYTICS_OPTIONS_ENV), AnalyticsMain.class,
                             List.of("--head", head, "--work", mode, "--max-ahead", Integer.toString(maxAhead),
                                     "--checkpoint-interval-ms",
