@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -58,8 +59,12 @@ public final class DataEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataEndpoint.class);
     /** How long a connecting reader may take to send its HELLO and SUBSCRIBE. */
     private static final int SUBSCRIBE_TIMEOUT_MILLIS = 10_000;
-    /** How often a sender with nothing to write looks for a newer subscription. */
-    private static final long POLL_MILLIS = 20;
+    /**
+     * Longest idle wait of the sender between checks. Whatever it waits for (an item, a newer
+     * subscription, the close) unparks it at once; this only bounds the wait should a wake-up go
+     * astray. A short periodic poll here cost every idle bridge 50 wake-ups a second.
+     */
+    static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final int bridgeId;
     private final ChunkBufferPool pool;
@@ -129,11 +134,13 @@ public final class DataEndpoint implements AutoCloseable {
     public void enqueue(OutboundItem.Chunk chunk) {
         queue.addLast(chunk);
         nextSequence = chunk.sequence() + 1;
+        LockSupport.unpark(sender);
     }
 
     /** Queues the start of a timestep, which lets the reader's watermark pass the previous one. */
     public void beginTimestep(long nextSequence, long timestep) {
         queue.addLast(new OutboundItem.BeginTimestep(nextSequence, timestep));
+        LockSupport.unpark(sender);
     }
 
     /**
@@ -186,6 +193,7 @@ public final class DataEndpoint implements AutoCloseable {
     public void finish(long sequence, long lastTimestep, Supplier<DeisaException> failure)
             throws InterruptedException {
         queue.addLast(new OutboundItem.End(sequence, lastTimestep));
+        LockSupport.unpark(sender);
         while (!endAcknowledged.await(100, TimeUnit.MILLISECONDS)) {
             DeisaException error = failure.get();
             if (error != null) {
@@ -218,6 +226,7 @@ public final class DataEndpoint implements AutoCloseable {
                     synchronized (pending) {
                         pending.notifyAll();
                     }
+                    LockSupport.unpark(sender); // if it waits for an item to write to the old one
                 }
             } catch (IOException e) {
                 LOG.warn("Bridge {}: refused a data connection: {}", bridgeId, e.getMessage());
@@ -288,8 +297,6 @@ public final class DataEndpoint implements AutoCloseable {
                 if (!closed && pending.get() == null) {
                     LOG.warn("Bridge {}: data connection to {} lost: {}", bridgeId, subscription.peer(), e.toString());
                 }
-            } catch (InterruptedException e) {
-                return;
             } finally {
                 closeQuietly(subscription.channel());
             }
@@ -313,7 +320,7 @@ public final class DataEndpoint implements AutoCloseable {
     }
 
     /** Serves one subscription until a newer one replaces it or the endpoint closes. */
-    private void stream(Subscription subscription) throws IOException, InterruptedException {
+    private void stream(Subscription subscription) throws IOException {
         requeueRetained(subscription.fromSequence());
         OutboundItem head = queue.peekFirst();
         long oldest = head == null ? nextSequence : head.sequence();
@@ -333,8 +340,11 @@ public final class DataEndpoint implements AutoCloseable {
         LOG.info("Bridge {}: streaming to {} from sequence {}", bridgeId, subscription.peer(), oldest);
         startAcknowledgementReader(subscription);
         while (pending.get() == null && !closed) {
-            OutboundItem item = queue.pollFirst(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            OutboundItem item = queue.pollFirst();
             if (item == null) {
+                // Unparked by enqueue, beginTimestep, finish, a newer subscription and close; an
+                // unpark that comes before the park makes it return at once, so none is lost.
+                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                 continue;
             }
             try {

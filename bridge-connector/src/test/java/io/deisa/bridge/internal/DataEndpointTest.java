@@ -14,7 +14,6 @@ import io.deisa.wire.DataFrame;
 import io.deisa.wire.DataFrameReader;
 import io.deisa.wire.FrameIO;
 import io.deisa.wire.PeerRefusedException;
-import io.deisa.wire.PeerRefusedException;
 import io.deisa.wire.Protocol;
 import io.deisa.wire.message.Ack;
 import io.deisa.wire.message.Subscribe;
@@ -33,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 
 /** A bridge's data endpoint against readers on real sockets. */
 class DataEndpointTest {
@@ -102,6 +102,42 @@ class DataEndpointTest {
             endpoint.enqueue(chunk(1, 1, 2.5));
             assertThat(((DataFrame.Chunk) frames.next()).sequence()).as("the newer attempt still reads").isEqualTo(1);
         });
+    }
+
+    @Test
+    void anIdleSenderIsWokenAtOnceByANewReaderAndByANewChunk() {
+        // Well under the sender's idle wait: only an explicit wake-up answers within it.
+        Duration atOnce = Duration.ofNanos(DataEndpoint.IDLE_PARK_NANOS / 2);
+        assertTimeoutPreemptively(GUARD, () -> {
+            DataEndpoint endpoint = endpoint(4);
+            InputStream first = subscribe(endpoint, 4, 0);
+            FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 4");
+            // Nothing queued: once it wrote the schema, the sender waits for work.
+            awaitSenderIdle(endpoint, 4);
+
+            InputStream second = subscribe(endpoint, 4, 0);
+            assertTimeoutPreemptively(atOnce, () -> FrameIO.expectHello(second, Protocol.CHANNEL_DATA, "bridge 4"),
+                    "the idle sender takes a newer reader at once");
+            DataFrameReader frames = new DataFrameReader(second, Integer.MAX_VALUE - 64, "bridge 4");
+            awaitSenderIdle(endpoint, 4);
+
+            endpoint.enqueue(chunk(0, 0, 4.5));
+            DataFrame.Chunk chunk = assertTimeoutPreemptively(atOnce, () -> (DataFrame.Chunk) frames.next(),
+                    "the idle sender writes a new chunk at once");
+            assertThat(chunk.sequence()).isZero();
+            assertThat(ByteBuffer.wrap(chunk.data()).order(ByteOrder.LITTLE_ENDIAN).getDouble(0)).isEqualTo(4.5);
+            assertThat(failures).isEmpty();
+        });
+    }
+
+    /** Waits until bridge {@code bridgeId}'s sender thread is parked on {@code endpoint}, waiting for work. */
+    private static void awaitSenderIdle(DataEndpoint endpoint, int bridgeId) {
+        Thread sender = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("deisa-bridge-" + bridgeId + "-sender"))
+                .findFirst().orElseThrow();
+        while (!(sender.getState() == Thread.State.TIMED_WAITING && LockSupport.getBlocker(sender) == endpoint)) {
+            Thread.onSpinWait();
+        }
     }
 
     @Test
