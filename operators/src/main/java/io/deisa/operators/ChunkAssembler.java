@@ -9,8 +9,8 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -79,7 +79,7 @@ public class ChunkAssembler
 
     static MapStateDescriptor<Integer, byte[]> chunksDescriptor() {
         return new MapStateDescriptor<>(
-                "chunks", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+                "chunks", IntSerializer.INSTANCE, ChunkBytesSerializer.INSTANCE);
     }
 
     static MapStateDescriptor<Integer, Integer> sendersDescriptor() {

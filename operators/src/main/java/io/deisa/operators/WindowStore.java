@@ -9,6 +9,7 @@ import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -69,9 +70,7 @@ final class WindowStore {
 
     static MapStateDescriptor<String, byte[]> chunksDescriptor() {
         return new MapStateDescriptor<>(
-                "window-chunks",
-                Types.STRING,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+                "window-chunks", StringSerializer.INSTANCE, ChunkBytesSerializer.INSTANCE);
     }
 
     static MapStateDescriptor<String, ArrayLayout> layoutsDescriptor() {
