@@ -2,7 +2,7 @@
 the counterpart of io.deisa.bench.process.BridgesMain and SlowdownRank.
 
     mpirun -np N python3 bench_rank.py ingest --head H --chunk RxC --timesteps T --out PREFIX
-    mpirun -np N python3 bench_rank.py slowdown --size N --steps S --share-every K [--no-bridge] --head H --out PREFIX
+    mpirun -np N python3 bench_rank.py slowdown --size N --steps S [--warmup-steps W] --share-every K [--no-bridge] --head H --out PREFIX
 
 ingest: array "data", float64 chunks RxC on a (1 x N) grid, one per timestep, no simulation work;
 writes PREFIX-<rank>.tsv with rank, t, sendStart, sendEnd, feedbackSeen (wall clock, ns).
@@ -74,6 +74,8 @@ def slowdown(args, comm):
 
     send_ns, sends = 0, 0
     if args.no_bridge:
+        for _ in range(args.warmup_steps):
+            step()
         halos.Barrier()
         start = time.monotonic_ns()
         for _ in range(args.steps):
@@ -83,10 +85,13 @@ def slowdown(args, comm):
         bridge = Bridge(rank, {"data": {"chunk_shape": (n, n), "nb_chunks_per_dim": (1, ranks), "dtype": np.float64,
                                         "chunk_position": (0, rank)}},
                         {"head": args.head, "connect_timeout": 120}, comm=comm)
-        halos.Barrier()
-        start = time.monotonic_ns()
         last = 0
-        for s in range(args.steps):
+        # the first warmup steps run untimed, with the same sharing: the analytics reach their steady state
+        for s in range(args.warmup_steps + args.steps):
+            if s == args.warmup_steps:
+                halos.Barrier()
+                start = time.monotonic_ns()
+                send_ns, sends = 0, 0
             if s % args.share_every == 0:
                 interior = field[1:-1, 1:-1].copy()   # as Tile.interior() in Java: not counted in send
                 t0 = time.monotonic_ns()
@@ -110,6 +115,7 @@ def main():
     parser.add_argument("--timesteps", type=int)
     parser.add_argument("--size", type=int)
     parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--warmup-steps", type=int, default=0)
     parser.add_argument("--share-every", type=int, default=1)
     parser.add_argument("--no-bridge", action="store_true")
     parser.add_argument("--out", required=True)

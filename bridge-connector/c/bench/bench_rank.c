@@ -3,7 +3,7 @@
  * io.deisa.bench.process.BridgesMain and SlowdownRank (bin/bench runs it):
  *
  *   mpirun -np N bench_rank ingest --head H --chunk RxC --timesteps T --out PREFIX
- *   mpirun -np N bench_rank slowdown --size N --steps S --share-every K [--no-bridge] --head H --out PREFIX
+ *   mpirun -np N bench_rank slowdown --size N --steps S [--warmup-steps W] --share-every K [--no-bridge] --head H --out PREFIX
  *
  * ingest: array "data", float64 chunks RxC on a (1 x N) grid, one per timestep, no simulation
  * work; writes PREFIX-<rank>.tsv: rank, t, sendStart, sendEnd, feedbackSeen (wall clock, ns).
@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (argc < 2) die(rank, "mode ingest or slowdown expected");
     const char *mode = argv[1], *head = NULL, *out = NULL;
-    int rows = 0, cols = 0, timesteps = 0, size = 0, steps = 500, share_every = 1, no_bridge = 0;
+    int rows = 0, cols = 0, timesteps = 0, size = 0, steps = 500, warmup = 0, share_every = 1, no_bridge = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--no-bridge")) { no_bridge = 1; continue; }
         if (i + 1 >= argc) die(rank, "an option lacks its value");
@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i - 1], "--timesteps")) timesteps = atoi(v);
         else if (!strcmp(argv[i - 1], "--size")) size = atoi(v);
         else if (!strcmp(argv[i - 1], "--steps")) steps = atoi(v);
+        else if (!strcmp(argv[i - 1], "--warmup-steps")) warmup = atoi(v);
         else if (!strcmp(argv[i - 1], "--share-every")) share_every = atoi(v);
         else if (!strcmp(argv[i - 1], "--out")) out = v;
         else die(rank, argv[i - 1]);
@@ -106,9 +107,15 @@ int main(int argc, char **argv) {
             deisa_array_t array = {"data", 2, shape, grid, pos, 1, DEISA_FLOAT64};
             if (deisa_bridge_init(MPI_COMM_WORLD, head, 1, &array, 120, &bridge)) die(rank, deisa_last_error(NULL));
         }
-        MPI_Barrier(halos);
-        long long start = mono_ns();
-        for (int s = 0; s < steps; s++) {
+        long long start = 0;
+        /* the first warmup steps run untimed, with the same sharing: the analytics reach their steady state */
+        for (int s = 0; s < warmup + steps; s++) {
+            if (s == warmup) {
+                MPI_Barrier(halos);
+                start = mono_ns();
+                send_ns = 0;
+                sends = 0;
+            }
             if (!no_bridge && s % share_every == 0) {
                 for (int i = 0; i < n; i++) memcpy(interior + (size_t)i * n, field + AT(i, 0), sizeof(double) * n);
                 long long t0 = mono_ns();   /* the copy above is Tile.interior() in Java: not counted */

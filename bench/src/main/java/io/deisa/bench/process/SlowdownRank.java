@@ -36,8 +36,12 @@ public final class SlowdownRank implements Callable<Integer> {
     @Option(names = "--size", required = true, description = "Tile side per rank.")
     int size;
 
-    @Option(names = "--steps", defaultValue = "500", description = "Solver steps.")
+    @Option(names = "--steps", defaultValue = "500", description = "Solver steps timed.")
     int steps;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Solver steps run first, untimed, with the"
+            + " same sharing: the JIT of both sides and the bridge's buffer pool reach their steady state.")
+    int warmupSteps;
 
     @Option(names = "--share-every", defaultValue = "1", description = "Steps between two shares.")
     int shareEvery;
@@ -74,6 +78,9 @@ public final class SlowdownRank implements Callable<Integer> {
         int sends = 0;
         long loopNanos;
         if (noBridge) {
+            for (int step = 0; step < warmupSteps; step++) {
+                tile.step(halo, 0.2, 1e-3);
+            }
             halos.barrier();
             long start = System.nanoTime();
             for (int step = 0; step < steps; step++) {
@@ -87,10 +94,17 @@ public final class SlowdownRank implements Callable<Integer> {
                     .connectTimeout(Duration.ofMinutes(2)).build();
             try (MpiCommunicator comm = MpiCommunicator.world();
                     Bridge bridge = new Bridge(rank, Map.of(ARRAY, metadata), system, comm)) {
+                int lastShared = 0;
+                for (int step = 0; step < warmupSteps; step++) {
+                    if (step % shareEvery == 0) {
+                        bridge.send(ARRAY, tile.interior(), step);
+                        lastShared = step;
+                    }
+                    tile.step(halo, 0.2, 1e-3);
+                }
                 halos.barrier();
                 long start = System.nanoTime();
-                int lastShared = 0;
-                for (int step = 0; step < steps; step++) {
+                for (int step = warmupSteps; step < warmupSteps + steps; step++) {
                     if (step % shareEvery == 0) {
                         double[] interior = tile.interior();
                         long sendStart = System.nanoTime();
