@@ -86,9 +86,11 @@ def slowdown(args, comm):
                                         "chunk_position": (0, rank)}},
                         {"head": args.head, "connect_timeout": 120}, comm=comm)
         last = 0
+        halos.Barrier()
+        start = time.monotonic_ns()
         # the first warmup steps run untimed, with the same sharing: the analytics reach their steady state
         for s in range(args.warmup_steps + args.steps):
-            if s == args.warmup_steps:
+            if s == args.warmup_steps and args.warmup_steps > 0:
                 halos.Barrier()
                 start = time.monotonic_ns()
                 send_ns, sends = 0, 0

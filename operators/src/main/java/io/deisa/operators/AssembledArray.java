@@ -31,7 +31,11 @@ public class AssembledArray {
     public int[] chunkShape;
     /** Number of chunks along each dimension. */
     public int[] chunksPerDim;
-    /** Raw little-endian chunk bytes, indexed by row-major linear chunk position; null for an aggregate. */
+    /**
+     * Raw little-endian chunk bytes, indexed by row-major linear chunk position; null for an
+     * aggregate. The chunks are never modified: they are shared with the state and its checkpoints
+     * ({@link ChunkBytesSerializer}).
+     */
     public byte[][] chunks;
     /**
      * For an aggregated stream ({@code WindowSpec.aggregate}): the Java-serialized result of the

@@ -20,8 +20,11 @@ public final class JvmCommand {
             "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.lang=ALL-UNNAMED");
 
-    /** The session cluster's configuration directory, relative to the repository root. */
-    public static final Path FLINK_CONF = Path.of("flink-conf");
+    /**
+     * The session cluster's configuration directory: {@code $FLINK_CONF_DIR} as for {@code
+     * bin/cluster}, else {@code flink-conf} under the repository root.
+     */
+    public static final Path FLINK_CONF = Path.of(System.getenv().getOrDefault("FLINK_CONF_DIR", "flink-conf"));
 
     private JvmCommand() {}
 
@@ -44,13 +47,13 @@ public final class JvmCommand {
      * {@code env.java.opts.taskmanager} of the Flink configuration in {@code configDirectory}
      * (its {@code config.yaml}), split on white space.
      *
-     * @throws IllegalStateException if the directory has no {@code config.yaml}: the benchmarks run
-     *     from the repository root
+     * @throws IllegalStateException if the directory has no {@code config.yaml} (the benchmarks run
+     *     from the repository root, or with {@code FLINK_CONF_DIR} set)
      */
     public static List<String> taskManagerOptions(Path configDirectory) {
         if (!Files.isRegularFile(configDirectory.resolve("config.yaml"))) {
             throw new IllegalStateException("No Flink configuration at " + configDirectory.toAbsolutePath()
-                    + "/config.yaml: run the benchmarks from the repository root (bin/bench does)");
+                    + "/config.yaml: run the benchmarks from the repository root (bin/bench does) or set FLINK_CONF_DIR");
         }
         String options = GlobalConfiguration.loadConfiguration(configDirectory.toString())
                 .get(CoreOptions.FLINK_TM_JVM_OPTIONS);

@@ -445,8 +445,10 @@ public final class DataEndpoint implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                // The connection ended or was replaced: the sender notices on its own.
-                if (!closed && subscription.channel().isOpen() && pending.get() == null) {
+                // The connection ended or was replaced: the sender notices on its own. After END_ACK
+                // the reader closes it: the normal end of the stream, nothing to report.
+                if (!closed && endAcknowledged.getCount() > 0 && subscription.channel().isOpen()
+                        && pending.get() == null) {
                     LOG.warn("Bridge {}: acknowledgements from {} stopped: {}", bridgeId, subscription.peer(),
                             e.toString());
                     closeQuietly(subscription.channel());

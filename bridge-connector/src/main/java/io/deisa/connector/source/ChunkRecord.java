@@ -31,7 +31,10 @@ public class ChunkRecord {
     public int[] chunksPerDim;
     /** Position of this chunk in the grid. */
     public int[] chunkPosition;
-    /** Raw little-endian elements, row-major. */
+    /**
+     * Raw little-endian elements, row-major. Never modified once received: operators share it
+     * (object reuse, state, checkpoint copies) instead of copying it.
+     */
     public byte[] data;
     /**
      * Number of arrays the sending bridge declared. A bridge sends each array at most once per

@@ -109,17 +109,18 @@ class DataEndpointTest {
         // Well under the sender's idle wait: only an explicit wake-up answers within it.
         Duration atOnce = Duration.ofNanos(DataEndpoint.IDLE_PARK_NANOS / 2);
         assertTimeoutPreemptively(GUARD, () -> {
-            DataEndpoint endpoint = endpoint(4);
-            InputStream first = subscribe(endpoint, 4, 0);
-            FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 4");
+            // A bridge id no other test uses: the sender thread is found by its name.
+            DataEndpoint endpoint = endpoint(44);
+            InputStream first = subscribe(endpoint, 44, 0);
+            FrameIO.expectHello(first, Protocol.CHANNEL_DATA, "bridge 44");
             // Nothing queued: once it wrote the schema, the sender waits for work.
-            awaitSenderIdle(endpoint, 4);
+            awaitSenderIdle(endpoint, 44);
 
-            InputStream second = subscribe(endpoint, 4, 0);
-            assertTimeoutPreemptively(atOnce, () -> FrameIO.expectHello(second, Protocol.CHANNEL_DATA, "bridge 4"),
+            InputStream second = subscribe(endpoint, 44, 0);
+            assertTimeoutPreemptively(atOnce, () -> FrameIO.expectHello(second, Protocol.CHANNEL_DATA, "bridge 44"),
                     "the idle sender takes a newer reader at once");
-            DataFrameReader frames = new DataFrameReader(second, Integer.MAX_VALUE - 64, "bridge 4");
-            awaitSenderIdle(endpoint, 4);
+            DataFrameReader frames = new DataFrameReader(second, Integer.MAX_VALUE - 64, "bridge 44");
+            awaitSenderIdle(endpoint, 44);
 
             endpoint.enqueue(chunk(0, 0, 4.5));
             DataFrame.Chunk chunk = assertTimeoutPreemptively(atOnce, () -> (DataFrame.Chunk) frames.next(),
@@ -132,10 +133,9 @@ class DataEndpointTest {
 
     /** Waits until bridge {@code bridgeId}'s sender thread is parked on {@code endpoint}, waiting for work. */
     private static void awaitSenderIdle(DataEndpoint endpoint, int bridgeId) {
-        Thread sender = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("deisa-bridge-" + bridgeId + "-sender"))
-                .findFirst().orElseThrow();
-        while (!(sender.getState() == Thread.State.TIMED_WAITING && LockSupport.getBlocker(sender) == endpoint)) {
+        String name = "deisa-bridge-" + bridgeId + "-sender";
+        while (Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals(name) && t.isAlive()
+                && t.getState() == Thread.State.TIMED_WAITING && LockSupport.getBlocker(t) == endpoint)) {
             Thread.onSpinWait();
         }
     }
