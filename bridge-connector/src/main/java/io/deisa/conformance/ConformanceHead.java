@@ -68,9 +68,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ACK after each CHUNK. FEEDBACK_REPLY and FINAL answer from {@link ConformancePattern#feedback}.
  *
  * <p>With {@code --drop-head-at T} (and replay) the head plays a failover of the job's coordinator
- * (section 4.7): right after PROGRESS {@code T} it closes every control connection, and checks that
- * each bridge comes back with REJOIN (this run's id, its registration byte for byte, the progress
- * it saw) and then goes on as before; REGISTERED and the newest PROGRESS answer it.
+ * (section 4.7): instead of the first PROGRESS {@code >= T} it closes every control connection, and
+ * checks that each bridge comes back with REJOIN (this run's id, its registration byte for byte,
+ * the progress it saw) and then goes on as before; REGISTERED and the newest PROGRESS answer it.
+ * Since that PROGRESS reaches a bridge only through its REJOIN, no bridge can finish its run
+ * before it rejoined, however the threads that send PROGRESS are scheduled.
  *
  * <p>Exit status 0 and {@code CONFORMANCE OK ...} when everything conformed, 1 and one {@code
  * VIOLATION ...} line per problem otherwise (each naming the bridge and the frame), 2 on bad
@@ -521,15 +523,17 @@ public final class ConformanceHead implements AutoCloseable {
                 sentProgress.accumulateAndGet(timestep, Math::max); // before the frame leaves: no false alarm
                 for (BridgeState bridge : bridges.values()) {
                     synchronized (bridge) {
+                        if (dropHeadAt != Long.MIN_VALUE && timestep >= dropHeadAt && !bridge.dropped) {
+                            // the failover: this PROGRESS reaches the bridge only through its REJOIN
+                            bridge.dropped = true;
+                            bridge.control.close();
+                            continue;
+                        }
                         try {
                             FrameIO.write(bridge.controlOut, new Progress(timestep));
                             bridge.controlOut.flush();
                         } catch (IOException e) {
                             // dropped or gone: a rejoining bridge gets the newest PROGRESS on REGISTERED
-                        }
-                        if (timestep == dropHeadAt && !bridge.dropped) {
-                            bridge.dropped = true;
-                            bridge.control.close();
                         }
                     }
                 }
