@@ -8,7 +8,7 @@
  * ingest: array "data", float64 chunks RxC on a (1 x N) grid, one per timestep, no simulation
  * work; writes PREFIX-<rank>.tsv: rank, t, sendStart, sendEnd, feedbackSeen (wall clock, ns).
  * slowdown: the heat2d solver (5-point stencil, r = 0.2, heater 1e-3, halo exchange over MPI) on a
- * size x size tile per rank, sharing the tile every K steps; writes rank, loopNanos, sendNanos, sends.
+ * size x size tile per rank, sharing the tile every K steps; writes rank, loopNanos, sendNanos, sends, sendMedianNanos.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,18 @@ static long long mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int compare_ll(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n values (the mean of the middle two for even n), sorting them; 0 for none. */
+static long long median_ll(long long *values, int n) {
+    if (n == 0) return 0;
+    qsort(values, (size_t)n, sizeof(long long), compare_ll);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 static void die(int rank, const char *what) {
@@ -102,6 +114,8 @@ int main(int argc, char **argv) {
         MPI_Comm_dup(MPI_COMM_WORLD, &halos);
         long long send_ns = 0, loop_ns;
         int sends = 0, last = 0;
+        /* one entry per share of the timed steps (sends is reset when they start) */
+        long long *send_times = malloc(sizeof(long long) * (size_t)(warmup + steps + 1));
         if (!no_bridge) {
             int shape[2] = {n, n}, grid[2] = {1, ranks}, pos[2] = {0, rank};
             deisa_array_t array = {"data", 2, shape, grid, pos, 1, DEISA_FLOAT64};
@@ -121,8 +135,9 @@ int main(int argc, char **argv) {
                 for (int i = 0; i < n; i++) memcpy(interior + (size_t)i * n, field + AT(i, 0), sizeof(double) * n);
                 long long t0 = mono_ns();   /* the copy above is Tile.interior() in Java: not counted */
                 if (deisa_send(bridge, "data", interior, (long long)n * n, DEISA_FLOAT64, s)) die(rank, deisa_last_error(bridge));
-                send_ns += mono_ns() - t0;
-                sends++;
+                long long elapsed = mono_ns() - t0;
+                send_ns += elapsed;
+                send_times[sends++] = elapsed;
                 last = s;
             }
             for (int i = 0; i < n; i++) { west_out[i] = field[AT(i, 0)]; east_out[i] = field[AT(i, n - 1)]; }
@@ -151,7 +166,9 @@ int main(int argc, char **argv) {
             deisa_bridge_free(bridge);
         }
         MPI_Comm_free(&halos);
-        fprintf(table, "rank\tloopNanos\tsendNanos\tsends\n%d\t%lld\t%lld\t%d\n", rank, loop_ns, send_ns, sends);
+        fprintf(table, "rank\tloopNanos\tsendNanos\tsends\tsendMedianNanos\n%d\t%lld\t%lld\t%d\t%lld\n", rank, loop_ns,
+                send_ns, sends, median_ll(send_times, sends));
+        free(send_times);
         free(field); free(next); free(heated); free(interior); free(west_in); free(east_in); free(west_out); free(east_out);
     }
     fclose(table);

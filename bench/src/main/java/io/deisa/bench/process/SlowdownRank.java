@@ -76,6 +76,7 @@ public final class SlowdownRank implements Callable<Integer> {
         MpiHaloExchange halo = new MpiHaloExchange(halos, decomposition);
         long sendNanos = 0;
         int sends = 0;
+        long[] sendTimes = new long[steps / Math.max(shareEvery, 1) + 1];
         long loopNanos;
         if (noBridge) {
             for (int step = 0; step < warmupSteps; step++) {
@@ -109,8 +110,9 @@ public final class SlowdownRank implements Callable<Integer> {
                         double[] interior = tile.interior();
                         long sendStart = System.nanoTime();
                         bridge.send(ARRAY, interior, step);
-                        sendNanos += System.nanoTime() - sendStart;
-                        sends++;
+                        long sendTime = System.nanoTime() - sendStart;
+                        sendNanos += sendTime;
+                        sendTimes[sends++] = sendTime;
                         lastShared = step;
                     }
                     tile.step(halo, 0.2, 1e-3);
@@ -120,9 +122,19 @@ public final class SlowdownRank implements Callable<Integer> {
             }
         }
         halos.free();
-        TimingTable table = new TimingTable("rank", "loopNanos", "sendNanos", "sends");
-        table.add(rank, loopNanos, sendNanos, sends);
+        TimingTable table = new TimingTable("rank", "loopNanos", "sendNanos", "sends", "sendMedianNanos");
+        table.add(rank, loopNanos, sendNanos, sends, median(sendTimes, sends));
         table.write(Path.of(out + "-" + rank + ".tsv"));
         return 0;
+    }
+
+    /** The median of the first {@code count} values (the mean of the middle two for an even count); 0 for none. */
+    static long median(long[] values, int count) {
+        if (count == 0) {
+            return 0;
+        }
+        long[] sorted = java.util.Arrays.copyOf(values, count);
+        java.util.Arrays.sort(sorted);
+        return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
     }
 }

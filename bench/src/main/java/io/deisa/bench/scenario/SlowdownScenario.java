@@ -29,12 +29,15 @@ import java.util.List;
 public final class SlowdownScenario implements Scenario {
     private static final int STEPS = 500;
     /**
-     * Steps run first, untimed, with the same sharing: without them the timed steps fell within the
-     * analytics' JIT warm-up, the bridge's buffer pool filled with new buffers, and {@code send}
-     * measured their allocation (a wall-clock profile of the rank: 72 % of its time in {@code send}
-     * was zeroing new direct buffers).
+     * Shared timesteps run first, untimed ({@code WARMUP_SHARES × k} solver steps): the timed steps
+     * measure the analytics in their steady state, which is the premise of the target. With 500
+     * solver steps (50 shares at k = 10) the timed steps fell within the analytics' JIT warm-up: the
+     * analytics lagged tens of shares behind, the bridge's buffer pool allocated a new direct buffer
+     * for most shares (84 allocations for 100 shares, counted with async-profiler), and {@code send}
+     * measured their zeroing. The run without a bridge warms its solver for {@code WARMUP_SHARES}
+     * steps.
      */
-    private static final int WARMUP_STEPS = 500;
+    private static final int WARMUP_SHARES = 500;
     private static final String RANK_HEAP = "1g";
 
     private final List<Integer> ranks;
@@ -68,8 +71,10 @@ public final class SlowdownScenario implements Scenario {
     public String run(BenchContext context) throws Exception {
         MpirunLauncher mpirun = MpirunLauncher.find().orElseThrow(() -> new IllegalStateException(
                 "S3 needs mpirun, ompi_info and the Open MPI Java bindings (bin/setup installs them)"));
+        double copyBytesPerSecond = context.limits().directCopy();
         MarkdownTable table = new MarkdownTable("ranks", "tile per rank", "rank in", "share every", "mode", "checkpoints",
-                "step loop (ms/step)", "inside send (ms/step)", "slowdown vs no bridge");
+                "step loop (ms/step)", "inside send (ms/step)", "slowdown vs no bridge", "median send (ms)",
+                "median send ÷ same-run copy");
         List<String> modes = List.of("NOOP", "MEAN_MIN_MAX");
         try (ProgressBar progress = context.progress(id(),
                 (long) ranks.size() * sizes.size() * languages.size()
@@ -80,7 +85,9 @@ public final class SlowdownScenario implements Scenario {
                     String lang = language.name().toLowerCase();
                     double[][] alone = runs(context, mpirun, language, r, size, 1, null, -1, progress);
                     double baseline = Stats.of(alone[0]).median();
-                    table.row(r, size + "²", lang, "–", "no bridge", "–", Stats.of(alone[0]).medianRange(3), "–", "–");
+                    table.row(r, size + "²", lang, "–", "no bridge", "–", Stats.of(alone[0]).medianRange(3), "–", "–", "–",
+                            "–");
+                    double copyMs = 8.0 * size * size / copyBytesPerSecond * 1e3;
                     for (int k : shareEvery) {
                         for (String mode : modes) {
                             for (long interval : checkpointIntervals) {
@@ -89,7 +96,8 @@ public final class SlowdownScenario implements Scenario {
                                 table.row(r, size + "²", lang, k, "bridge + " + mode.toLowerCase().replace('_', '-'),
                                         interval < 0 ? "default (2 s)" : interval == 0 ? "off" : interval + " ms",
                                         loop.medianRange(3), Stats.of(shared[1]).medianRange(3),
-                                        Format.percent(loop.median() / baseline - 1));
+                                        Format.percent(loop.median() / baseline - 1), Stats.of(shared[2]).medianRange(3),
+                                        Format.number(Stats.of(shared[2]).median() / copyMs, 1) + " ×");
                             }
                         }
                     }
@@ -98,20 +106,24 @@ public final class SlowdownScenario implements Scenario {
             }
         }
         return "### S3 simulation slowdown\n\nThe heat2d solver (5-point stencil, halo exchange over MPI) under"
-                + " `mpirun`, a square tile per rank, " + STEPS + " steps timed after " + WARMUP_STEPS
-                + " untimed with the same sharing, each rank a JVM with -Xms" + RANK_HEAP
+                + " `mpirun`, a square tile per rank, " + STEPS + " steps timed after " + WARMUP_SHARES
+                + " shares (" + WARMUP_SHARES + " × k steps) untimed with the same sharing, each rank a JVM with -Xms" + RANK_HEAP
                 + " -Xmx" + RANK_HEAP + " (java), or the same solver in Python (numpy, mpi4py) or C with their bridges;"
                 + " sharing copies the tile (`Tile.interior()`, not counted in send) and sends it. Step loop:"
                 + " wall time of the slowest rank per step; inside send: mean over ranks of the time in `send`,"
-                + " per step. The analytics (maxSimulationAhead " + maxAhead + ") run in their own JVM on the same 2 cores."
+                + " per step; median send: mean over ranks of the median time of one `send`, against a same-run"
+                + " copy of the tile (memory copy, double[] → direct buffer, in the limits). The analytics (maxSimulationAhead " + maxAhead + ") run in their own JVM on the same 2 cores."
                 + " Median (min–max) of "
                 + context.runs() + " runs.\n\n" + table.toMarkdown();
     }
 
-    /** Per run: {ms per step of the slowest rank, ms inside send per step (mean over ranks)}. */
+    /**
+     * Per run: {ms per step of the slowest rank, ms inside send per step (mean over ranks), median ms
+     * of one send (mean over ranks)}.
+     */
     private double[][] runs(BenchContext context, MpirunLauncher mpirun, NativeRanks.Language language, int ranks,
             int size, int k, String mode, long checkpointInterval, ProgressBar progress) throws Exception {
-        double[][] figures = new double[2][context.runs()];
+        double[][] figures = new double[3][context.runs()];
         for (int run = 0; run < context.runs(); run++) {
             Path dir = context.runDirectory(id(), ranks + "-" + size + "-" + language.name().toLowerCase() + "-"
                     + (mode == null ? "alone"
@@ -119,7 +131,7 @@ public final class SlowdownScenario implements Scenario {
             Files.createDirectories(dir);
             String head = "127.0.0.1:" + Ports.free();
             List<String> args = new ArrayList<>(List.of("--size", Integer.toString(size),
-                    "--steps", Integer.toString(STEPS), "--warmup-steps", Integer.toString(WARMUP_STEPS),
+                    "--steps", Integer.toString(STEPS), "--warmup-steps", Integer.toString(WARMUP_SHARES * k),
                     "--share-every", Integer.toString(k),
                     "--out", dir.resolve("rank").toString()));
             try (ProcessGroup group = new ProcessGroup(dir)) {
@@ -148,6 +160,7 @@ public final class SlowdownScenario implements Scenario {
             }
             figures[0][run] = rows.stream().mapToLong(row -> row[1]).max().orElseThrow() / 1e6 / STEPS;
             figures[1][run] = rows.stream().mapToLong(row -> row[2]).average().orElseThrow() / 1e6 / STEPS;
+            figures[2][run] = rows.stream().mapToLong(row -> row[4]).average().orElseThrow() / 1e6;
             progress.step();
         }
         return figures;
