@@ -7,7 +7,8 @@ the counterpart of io.deisa.bench.process.BridgesMain and SlowdownRank.
 ingest: array "data", float64 chunks RxC on a (1 x N) grid, one per timestep, no simulation work;
 writes PREFIX-<rank>.tsv with rank, t, sendStart, sendEnd, feedbackSeen (wall clock, ns).
 slowdown: the heat2d solver (5-point stencil, r = 0.2, heater 1e-3, halo exchange over MPI) on a
-size x size tile per rank, sharing the tile every K steps; writes rank, loopNanos, sendNanos, sends.
+size x size tile per rank, sharing the tile every K steps; writes rank, loopNanos, sendNanos, sends,
+sendMedianNanos.
 """
 import argparse
 import statistics
@@ -61,8 +62,9 @@ def slowdown(args, comm):
     west_in, east_in = np.empty(n), np.empty(n)
     # The step writes into buffers allocated once, as a tuned numpy solver does. With numpy's
     # temporaries (512 KiB each at 256²) every step went through glibc's mmap/trim cycle and took
-    # 7-14 times longer, by an amount that depended on what else the process had allocated: the
-    # solver ran faster with a bridge than without one.
+    # 5-17 times longer (3.4 against 0.20 ms at 256², 23-25 against 4.7 ms at 1024²), by an amount
+    # that depended on what else the process had allocated: the solver ran faster with a bridge
+    # than without one.
     heat = np.where(heated, 1e-3, 0.0)
     lap, nxt = np.empty((n, n)), np.empty((n, n))
 
