@@ -1,5 +1,6 @@
 package io.deisa.bench.process;
 
+import io.deisa.bench.report.Stats;
 import io.deisa.bridge.ArrayMetadata;
 import io.deisa.bridge.Bridge;
 import io.deisa.bridge.DType;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -128,13 +130,8 @@ public final class SlowdownRank implements Callable<Integer> {
         return 0;
     }
 
-    /** The median of the first {@code count} values (the mean of the middle two for an even count); 0 for none. */
+    /** The median of the first {@code count} values ({@link Stats#median}, rounded); 0 for none. */
     static long median(long[] values, int count) {
-        if (count == 0) {
-            return 0;
-        }
-        long[] sorted = java.util.Arrays.copyOf(values, count);
-        java.util.Arrays.sort(sorted);
-        return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+        return count == 0 ? 0 : Math.round(Stats.of(Arrays.stream(values, 0, count).asDoubleStream().toArray()).median());
     }
 }
